@@ -1,0 +1,160 @@
+"""Typed settings, read once from the environment (and an optional `.env`), then passed down."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives unless DATABASE_URL says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "misa-store-bot"
+
+
+def _split_ids(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot. Names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_command: str = "/misa"
+
+    database_url: str | None = None
+    bot_data_dir: Path = Field(default_factory=default_data_dir)
+
+    public_base_url: str | None = None
+    approval_channel: str | None = None
+    support_channel: str | None = None
+    sales_channel: str | None = None
+    approver_user_ids: CommaList = Field(default_factory=list)
+    approver_usergroup: str | None = None
+    finance_user_ids: CommaList = Field(default_factory=list)
+
+    bank_bin: str | None = None
+    bank_account_no: str | None = None
+    bank_account_name: str | None = None
+    payment_webhook_secret: SecretStr | None = None
+
+    smtp_url: str = "smtp://localhost:25"
+    mail_from: str = "MISA Store <no-reply@misa.com.vn>"
+
+    bot_timezone: str = "Asia/Ho_Chi_Minh"
+    reminder_time: time = time(8, 0)
+    log_level: str = "INFO"
+
+    @field_validator("approver_user_ids", "finance_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return _split_ids(value)
+
+    @field_validator("approver_user_ids", "finance_user_ids")
+    @classmethod
+    def _slack_user_ids(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if not _SLACK_USER_ID.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user id (U… or W…)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("slack_command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_\-]{1,31}", value):
+            raise ValueError("must look like /misa")
+        return value
+
+    @field_validator("bank_bin")
+    @classmethod
+    def _bank_bin(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{6}", value):
+            raise ValueError("must be the 6-digit NAPAS bank BIN")
+        return value
+
+    @field_validator("bank_account_no")
+    @classmethod
+    def _account_no(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{1,19}", value):
+            raise ValueError("must be 1 to 19 letters or digits")
+        return value
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not an IANA time zone such as Asia/Ho_Chi_Minh") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.bot_data_dir / 'misa-store-bot.sqlite3'}"
+
+    def require(self, *names: str) -> None:
+        """Stop with a one-line message naming the first of `names` that is not set."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None or value == "" or value == []:
+                raise SettingsError(
+                    f"Missing setting {name.upper()}: set it in the environment or .env"
+                )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings once; a bad value raises SettingsError naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Invalid setting {name}: {message}") from None

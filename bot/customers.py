@@ -1,0 +1,258 @@
+"""Customers: tax code, budget code and contact rules, and the lookup use case."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
+
+from bot.errors import InvalidInput
+from bot.subscriptions import Lifecycle, LifecycleState, Product, lifecycle
+from bot.text import clean_line, fold
+from storage import models
+from storage.db import Database
+from storage.repositories import customers as customer_repo
+
+TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+BUDGET_CODE_FIRST_DIGITS = frozenset("12378")
+
+_TAX_CODE_CHARS = re.compile(r"[\d\s.\-]+")
+_SEPARATORS = re.compile(r"[\s.]")
+
+
+class Segment(StrEnum):
+    ENTERPRISE = "enterprise"
+    PUBLIC = "public"
+
+
+_SEGMENT_ALIASES = {
+    "enterprise": Segment.ENTERPRISE,
+    "doanh nghiep": Segment.ENTERPRISE,
+    "dn": Segment.ENTERPRISE,
+    "public": Segment.PUBLIC,
+    "hcsn": Segment.PUBLIC,
+    "hanh chinh su nghiep": Segment.PUBLIC,
+}
+
+
+@dataclass(frozen=True)
+class TaxCode:
+    """A normalised tax code: `0101243150`, `0101243150-001`, or a 12-digit personal id."""
+
+    value: str
+
+    @property
+    def root(self) -> str:
+        return self.value.split("-", 1)[0]
+
+    @property
+    def branch(self) -> str | None:
+        return self.value.split("-", 1)[1] if "-" in self.value else None
+
+    @property
+    def is_personal(self) -> bool:
+        return len(self.value) == 12
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def tax_check_digit(first_nine: str) -> int | None:
+    """The tenth digit a 10-digit root must have, or None when no digit can be valid."""
+    total = sum(int(d) * w for d, w in zip(first_nine, TAX_CODE_WEIGHTS, strict=True))
+    check = 10 - total % 11
+    return None if check == 10 else check
+
+
+def looks_like_tax_code(text: str) -> bool:
+    """Digits with optional spaces, dots and dashes: the person typed a tax code."""
+    return bool(_TAX_CODE_CHARS.fullmatch(text)) and any(ch.isdigit() for ch in text)
+
+
+def parse_tax_code(raw: str) -> TaxCode:
+    """Normalise and check a tax code; the error says exactly what is wrong."""
+    text = raw.strip()
+    if not text:
+        raise InvalidInput("tax_code.empty", field="tax_code")
+    if not _TAX_CODE_CHARS.fullmatch(text):
+        raise InvalidInput("tax_code.characters", field="tax_code", value=text)
+    compact = _SEPARATORS.sub("", text)
+    if compact.count("-") > 1 or compact.startswith("-") or compact.endswith("-"):
+        raise InvalidInput("tax_code.format", field="tax_code", value=text)
+    root, _, branch = compact.partition("-")
+    if not branch and len(root) == 13:
+        root, branch = root[:10], root[10:]
+    if not branch and len(root) == 12:
+        return TaxCode(root)
+    if len(root) != 10 or (branch and len(branch) != 3) or ("-" in compact and not branch):
+        raise InvalidInput("tax_code.length", field="tax_code", value=text, digits=len(root))
+    if root[2:9] == "0000000":
+        raise InvalidInput("tax_code.zero_serial", field="tax_code", value=text)
+    check = tax_check_digit(root[:9])
+    if check is None:
+        raise InvalidInput("tax_code.no_check_digit", field="tax_code", value=text)
+    if int(root[9]) != check:
+        raise InvalidInput("tax_code.check_digit", field="tax_code", value=text, expected=check)
+    if branch == "000":
+        raise InvalidInput("tax_code.branch_zero", field="tax_code", value=text)
+    return TaxCode(f"{root}-{branch}" if branch else root)
+
+
+def parse_budget_code(raw: str) -> str:
+    """A budget-unit code (mã ĐVQHNS): 7 digits, the first 1, 2, 3, 7 or 8."""
+    code = _SEPARATORS.sub("", raw.strip())
+    if not re.fullmatch(r"\d{7}", code):
+        raise InvalidInput("budget_code.format", field="budget_code", value=raw.strip())
+    if code[0] not in BUDGET_CODE_FIRST_DIGITS:
+        raise InvalidInput("budget_code.first_digit", field="budget_code", value=code)
+    return code
+
+
+def parse_segment(raw: str) -> Segment:
+    segment = _SEGMENT_ALIASES.get(fold(raw))
+    if segment is None:
+        raise InvalidInput("segment.unknown", field="segment", value=raw.strip())
+    return segment
+
+
+def parse_email(raw: str, *, field: str = "email") -> str:
+    """Syntax check only (no DNS): the normalised address, or an error saying why."""
+    text = raw.strip()
+    if not text:
+        raise InvalidInput("email.empty", field=field)
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput("email.invalid", field=field, value=text[:100]) from None
+
+
+def parse_phone(raw: str, *, field: str = "phone") -> str:
+    """A Vietnamese phone number as 0XXXXXXXXX (10 or 11 digits); +84 is accepted."""
+    text = re.sub(r"[\s.\-()]", "", raw.strip())
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    elif text.startswith("84") and len(text) in (11, 12):
+        text = "0" + text[2:]
+    if not re.fullmatch(r"0\d{9,10}", text):
+        raise InvalidInput("phone.invalid", field=field, value=raw.strip()[:40])
+    return text
+
+
+MAX_QUERY_LENGTH = 200
+MAX_NAME_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class LookupQuery:
+    """What a person typed, understood: either a tax code or words of a company name."""
+
+    text: str
+    tax_code: TaxCode | None = None
+    words: tuple[str, ...] = ()
+
+
+def parse_lookup_query(raw: str) -> LookupQuery:
+    text = clean_line(raw, MAX_QUERY_LENGTH)
+    if not text:
+        raise InvalidInput("lookup.empty", field="query")
+    if looks_like_tax_code(text):
+        return LookupQuery(text=text, tax_code=parse_tax_code(text))
+    words = tuple(dict.fromkeys(fold(text).split()))
+    long_words = tuple(w for w in words if len(w) > 1) or words
+    if not long_words:
+        raise InvalidInput("lookup.no_words", field="query", value=text)
+    return LookupQuery(text=text, words=long_words[:MAX_NAME_TOKENS])
+
+
+@dataclass(frozen=True)
+class SubscriptionCard:
+    """A subscription as staff see it on a lookup result."""
+
+    id: int
+    product: Product
+    contract_no: str
+    starts_on: date
+    expires_on: date
+    lifecycle: Lifecycle
+
+    @property
+    def can_order_storage(self) -> bool:
+        return self.product is Product.AMIS_KT and self.lifecycle.state is LifecycleState.EXPIRED
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    id: int
+    tax_code: str
+    name: str
+    address: str
+    segment: Segment
+    budget_code: str | None
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    owner: str | None
+    subscriptions: tuple[SubscriptionCard, ...]
+
+    @property
+    def is_public(self) -> bool:
+        return self.segment is Segment.PUBLIC
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    query: LookupQuery
+    customers: tuple[CustomerCard, ...]
+    has_more: bool
+
+
+MAX_RESULTS = 10
+
+
+def subscription_card(subscription: models.Subscription, today: date) -> SubscriptionCard:
+    return SubscriptionCard(
+        id=subscription.id,
+        product=Product(subscription.product),
+        contract_no=subscription.contract_no,
+        starts_on=subscription.starts_on,
+        expires_on=subscription.expires_on,
+        lifecycle=lifecycle(
+            subscription.expires_on,
+            today,
+            storage_until=subscription.storage_until,
+            data_deleted_on=subscription.data_deleted_on,
+        ),
+    )
+
+
+def customer_card(customer: models.Customer, today: date) -> CustomerCard:
+    return CustomerCard(
+        id=customer.id,
+        tax_code=customer.tax_code,
+        name=customer.name,
+        address=customer.address,
+        segment=Segment(customer.segment),
+        budget_code=customer.budget_code,
+        contact_name=customer.contact_name,
+        contact_email=customer.contact_email,
+        contact_phone=customer.contact_phone,
+        owner=customer.owner,
+        subscriptions=tuple(subscription_card(s, today) for s in customer.subscriptions),
+    )
+
+
+def lookup_customers(db: Database, raw_query: str, today: date) -> LookupResult:
+    """Find customers by tax code or by name words; at most MAX_RESULTS, best first."""
+    query = parse_lookup_query(raw_query)
+    with db.session() as session:
+        if query.tax_code is not None:
+            found = customer_repo.find_by_tax_code(
+                session, query.tax_code.value, query.tax_code.root, MAX_RESULTS + 1
+            )
+        else:
+            found = customer_repo.search_by_name(session, query.words, MAX_RESULTS + 1)
+        cards = tuple(customer_card(c, today) for c in found[:MAX_RESULTS])
+    return LookupResult(query=query, customers=cards, has_more=len(found) > MAX_RESULTS)

@@ -1,0 +1,45 @@
+"""Typed domain errors. Each names a message in the catalogs; handlers translate them once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule said no. `key` is the catalog message id; `params` fill its placeholders."""
+
+    default_key = "error.generic"
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        self.key = key or self.default_key
+        self.params = params
+        super().__init__(f"{self.key} {params}" if params else self.key)
+
+
+class InvalidInput(DomainError):
+    """A value typed by a person or read from a file is not acceptable.
+
+    `field` names the input (a block id in a modal, a column in an import file).
+    """
+
+    default_key = "error.invalid"
+
+    def __init__(self, key: str | None = None, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(key, **params)
+        self.field = field
+
+
+class NotFound(DomainError):
+    default_key = "error.not_found"
+
+
+class NotEligible(DomainError):
+    default_key = "error.not_eligible"
+
+
+class NotAuthorized(DomainError):
+    default_key = "error.not_authorized"
+
+
+class AlreadyDecided(DomainError):
+    default_key = "error.already_decided"

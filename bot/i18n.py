@@ -1,0 +1,93 @@
+"""Message catalogs (gettext .po, one per language) and money/date formatting via Babel."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DEFAULT_LANGUAGE = "vi"
+LANGUAGES = ("vi", "en")
+
+
+def language_for(slack_locale: str | None) -> str:
+    """Vietnamese unless the person's Slack locale is English."""
+    if slack_locale and slack_locale.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def _translations(language: str) -> gettext.GNUTranslations:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = gettext.GNUTranslations(buffer)
+    if language != DEFAULT_LANGUAGE:
+        translations.add_fallback(_translations(DEFAULT_LANGUAGE))
+    return translations
+
+
+def catalog_keys(language: str) -> set[str]:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+
+
+def format_money(amount: int) -> str:
+    """`1.234.567 đ` whatever the language: VND amounts are written the Vietnamese way."""
+    return f"{format_decimal(amount, locale='vi_VN')} đ"
+
+
+def format_day(value: date) -> str:
+    return format_date(value, "dd/MM/yyyy", locale="vi_VN")
+
+
+class Translator:
+    """Looks messages up in one language; dates in params are written dd/mm/yyyy."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._gettext = _translations(self.language)
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return self._format(self._gettext.gettext(key), params)
+
+    def plural(self, key: str, count: int, /, **params: Any) -> str:
+        """A message with `count`; languages without plural forms keep a single entry."""
+        template = self._gettext.ngettext(key, key, count)
+        if template == key:
+            template = self._gettext.gettext(key)
+        return self._format(template, {"count": count, **params})
+
+    def money(self, amount: int) -> str:
+        return format_money(amount)
+
+    def day(self, value: date) -> str:
+        return format_day(value)
+
+    def moment(self, value: datetime, tz: Any) -> str:
+        return format_datetime(value, "HH:mm dd/MM/yyyy", tzinfo=tz, locale="vi_VN")
+
+    def _format(self, template: str, params: dict[str, Any]) -> str:
+        values = {
+            name: format_day(v) if isinstance(v, date) and not isinstance(v, datetime) else v
+            for name, v in params.items()
+        }
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template

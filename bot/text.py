@@ -1,0 +1,22 @@
+"""Text helpers for Vietnamese: folding diacritics so `cong ty misa` matches `Công ty MISA`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces (diacritics and punctuation removed)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.lower()).strip()
+
+
+def clean_line(text: str, max_length: int) -> str:
+    """One line of user text: control characters removed, spaces collapsed, length capped."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    return " ".join(text.split())[:max_length]

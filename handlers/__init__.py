@@ -1,0 +1,1 @@
+"""Slack in, Slack out: one module per surface or flow; Block Kit builders in `blocks/`."""

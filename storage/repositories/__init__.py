@@ -1,0 +1,1 @@
+"""Repositories: the queries the use cases need, one module per aggregate."""

@@ -1,0 +1,61 @@
+"""Message catalogs: both languages complete, placeholders consistent, formats right."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, Translator, catalog_keys, format_money, language_for
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _placeholders(language: str) -> dict[str, set[str]]:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    found: dict[str, set[str]] = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{language}: {key} is not translated"
+        found[key] = set().union(*(PLACEHOLDER.findall(s) for s in strings))
+    return found
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    assert catalog_keys("vi") == catalog_keys("en")
+    vi, en = _placeholders("vi"), _placeholders("en")
+    # `count` is implicit in plural messages, so one language may omit it.
+    mismatched = {k for k in vi if vi[k] | {"count"} != en[k] | {"count"}}
+    assert not mismatched, mismatched
+
+
+def test_every_key_used_in_code_exists() -> None:
+    import pathlib
+
+    keys = catalog_keys("vi")
+    used: set[str] = set()
+    for path in [*pathlib.Path("bot").rglob("*.py"), *pathlib.Path("handlers").rglob("*.py")]:
+        used |= set(re.findall(r"""["']((?:[a-z_]+\.)+[a-z_]+)["']""", path.read_text()))
+    candidates = {u for u in used if u.split(".")[0] in {k.split(".")[0] for k in keys}}
+    missing = {u for u in candidates if u not in keys and not u.endswith((".py", ".po"))}
+    assert not missing, missing
+
+
+def test_money_and_dates() -> None:
+    assert format_money(1234567) == "1.234.567 đ"
+    assert format_money(0) == "0 đ"
+    assert Translator("en")("state.archived", storage_until=date(2027, 1, 2)) == (
+        "read-only storage until 02/01/2027"
+    )
+
+
+def test_language_follows_slack_locale() -> None:
+    assert language_for("en-US") == "en"
+    assert language_for("vi-VN") == "vi"
+    assert language_for("ja-JP") == "vi"
+    assert language_for(None) == "vi"

@@ -1,0 +1,113 @@
+"""Lookup by tax code and by name, on SQLite (FTS5) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.customers import MAX_RESULTS, lookup_customers
+from bot.errors import InvalidInput
+from bot.importer import import_file
+from bot.subscriptions import LifecycleState
+from storage.db import Database
+from tests.factories import row, tax_code, write_csv
+
+TODAY = date(2026, 11, 22)
+MISA = "0101243150"
+
+
+@pytest.fixture
+def customers(db: Database, tmp_path: Path) -> Database:
+    rows = [
+        row(MISA, "Công ty Cổ phần MISA", "HD-001", TODAY - timedelta(days=12)),
+        row(MISA, "Công ty Cổ phần MISA", "HD-002", TODAY + timedelta(days=40), product="IGOV"),
+        row(f"{MISA}-001", "Chi nhánh Công ty Cổ phần MISA tại Đà Nẵng", "HD-003", TODAY),
+        row(tax_code(1), "Công ty TNHH Misaki Việt Nam", "HD-004", TODAY - timedelta(days=45)),
+        row(tax_code(2), "Công ty Cổ phần Sữa Việt", "HD-005", TODAY - timedelta(days=3)),
+        row(
+            tax_code(3),
+            "Sở Giáo dục và Đào tạo Đà Nẵng",
+            "HD-006",
+            TODAY + timedelta(days=7),
+            segment="public",
+            budget_code="1012345",
+            product="IGOV",
+        ),
+    ]
+    rows += [
+        row(tax_code(100 + i), f"Công ty TNHH Thương mại Hòa Bình {i}", f"HB-{i}", TODAY)
+        for i in range(MAX_RESULTS + 3)
+    ]
+    report = import_file(db, write_csv(tmp_path / "c.csv", rows))
+    assert report.rejected == 0, report.errors
+    return db
+
+
+@pytest.mark.parametrize("query", ["0101243150", "0101 243 150", "0101.243.150"])
+def test_tax_code_finds_company_then_branches(customers: Database, query: str) -> None:
+    result = lookup_customers(customers, query, TODAY)
+    assert [c.tax_code for c in result.customers] == [MISA, f"{MISA}-001"]
+    misa = result.customers[0]
+    states = {s.contract_no: s.lifecycle.state for s in misa.subscriptions}
+    assert states == {"HD-001": LifecycleState.EXPIRED, "HD-002": LifecycleState.ACTIVE}
+    expired = next(s for s in misa.subscriptions if s.contract_no == "HD-001")
+    assert expired.can_order_storage
+    assert (expired.lifecycle.days_since_expiry, expired.lifecycle.grace_days_left) == (12, 18)
+
+
+def test_branch_code_finds_only_the_branch(customers: Database) -> None:
+    result = lookup_customers(customers, "0101243150-001", TODAY)
+    assert [c.tax_code for c in result.customers] == [f"{MISA}-001"]
+    assert lookup_customers(customers, "0101243150-002", TODAY).customers == ()
+
+
+@pytest.mark.parametrize(
+    "query", ["cong ty co phan misa", "MISA cổ phần", "CÔNG TY CỔ PHẦN MISA", "misa cp", "misa"]
+)
+def test_name_search_ignores_case_diacritics_and_word_order(
+    customers: Database, query: str
+) -> None:
+    names = [c.name for c in lookup_customers(customers, query, TODAY).customers]
+    if query == "misa cp":
+        assert names == []  # "cp" is not a word prefix of any name
+        return
+    assert names[0] == "Công ty Cổ phần MISA"
+    assert "Công ty Cổ phần Sữa Việt" not in names
+
+
+def test_word_prefixes_match(customers: Database) -> None:
+    names = [c.name for c in lookup_customers(customers, "so giao duc da nang", TODAY).customers]
+    assert names == ["Sở Giáo dục và Đào tạo Đà Nẵng"]
+    card = lookup_customers(customers, "so giao duc", TODAY).customers[0]
+    assert card.is_public and card.budget_code == "1012345"
+
+
+def test_at_most_ten_with_a_hint(customers: Database) -> None:
+    result = lookup_customers(customers, "hoa binh", TODAY)
+    assert len(result.customers) == MAX_RESULTS
+    assert result.has_more
+    assert not lookup_customers(customers, "misaki", TODAY).has_more
+
+
+def test_not_found_and_bad_queries(customers: Database) -> None:
+    assert lookup_customers(customers, "khong co cong ty nay", TODAY).customers == ()
+    assert lookup_customers(customers, tax_code(999), TODAY).customers == ()
+    with pytest.raises(InvalidInput) as caught:
+        lookup_customers(customers, "0101243151", TODAY)
+    assert caught.value.key == "tax_code.check_digit"
+    with pytest.raises(InvalidInput):
+        lookup_customers(customers, "   ", TODAY)
+
+
+def test_search_input_cannot_inject_query_syntax(customers: Database) -> None:
+    for query in ['"misa"', "misa*", "misa'", "-misa", "misa%", "{misa}:"]:
+        result = lookup_customers(customers, query, TODAY)
+        assert len(result.customers) == 3, query
+    injected = lookup_customers(customers, "misa'; DROP TABLE customers; --", TODAY)
+    assert injected.customers == ()
+    with pytest.raises(InvalidInput) as caught:
+        lookup_customers(customers, "%_%", TODAY)
+    assert caught.value.key == "lookup.no_words"
+    assert len(lookup_customers(customers, "misa", TODAY).customers) == 3

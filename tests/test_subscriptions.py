@@ -1,0 +1,81 @@
+"""Lifecycle states and day counts (SPEC §1 table)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.i18n import Translator
+from bot.subscriptions import LifecycleState, lifecycle
+from handlers.blocks.subscriptions import describe_lifecycle
+
+EXPIRY = date(2026, 10, 31)
+
+
+@pytest.mark.parametrize(
+    ("days_after_expiry", "state"),
+    [
+        (-30, LifecycleState.ACTIVE),
+        (0, LifecycleState.ACTIVE),
+        (1, LifecycleState.EXPIRED),
+        (30, LifecycleState.EXPIRED),
+        (31, LifecycleState.DATA_DELETED),
+        (400, LifecycleState.DATA_DELETED),
+    ],
+)
+def test_state_from_days_since_expiry(days_after_expiry: int, state: LifecycleState) -> None:
+    assert lifecycle(EXPIRY, EXPIRY + timedelta(days=days_after_expiry)).state is state
+
+
+def test_deletion_is_on_day_31() -> None:
+    lc = lifecycle(EXPIRY, EXPIRY + timedelta(days=12))
+    assert lc.deletion_on == EXPIRY + timedelta(days=31)
+    assert (lc.days_since_expiry, lc.grace_days_left) == (12, 18)
+
+
+def test_paid_storage_archives_until_its_end() -> None:
+    until = EXPIRY + timedelta(days=365)
+    assert lifecycle(EXPIRY, EXPIRY + timedelta(days=40), storage_until=until).state is (
+        LifecycleState.ARCHIVED
+    )
+    after = lifecycle(EXPIRY, until + timedelta(days=1), storage_until=until)
+    assert after.state is LifecycleState.DATA_DELETED
+    assert after.data_deleted_date == until + timedelta(days=1)
+
+
+def test_an_open_order_holds_deletion_until_its_deadline() -> None:
+    hold = EXPIRY + timedelta(days=33)
+    held = lifecycle(EXPIRY, EXPIRY + timedelta(days=33), deletion_hold_until=hold)
+    assert held.state is LifecycleState.EXPIRED and held.is_held
+    released = lifecycle(EXPIRY, EXPIRY + timedelta(days=34), deletion_hold_until=hold)
+    assert released.state is LifecycleState.DATA_DELETED
+
+
+def test_renewal_wins_over_everything() -> None:
+    lc = lifecycle(
+        EXPIRY, EXPIRY, storage_until=EXPIRY + timedelta(days=99), data_deleted_on=EXPIRY
+    )
+    assert lc.state is LifecycleState.ACTIVE
+
+
+def test_sweep_marks_deletion() -> None:
+    lc = lifecycle(EXPIRY, EXPIRY + timedelta(days=45), data_deleted_on=EXPIRY + timedelta(days=31))
+    assert lc.state is LifecycleState.DATA_DELETED
+    assert lc.data_deleted_date == EXPIRY + timedelta(days=31)
+
+
+def test_descriptions_in_both_languages() -> None:
+    lc = lifecycle(EXPIRY, EXPIRY + timedelta(days=12))
+    assert describe_lifecycle(Translator("vi"), lc) == (
+        "hết hạn 12 ngày, dữ liệu bị xóa sau 18 ngày (ngày xóa 01/12/2026)"
+    )
+    assert describe_lifecycle(Translator("en"), lc) == (
+        "expired 12 days ago, data deleted after 18 days (on 01/12/2026)"
+    )
+    last_day = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY + timedelta(days=30)))
+    assert "hôm nay là ngày cuối" in last_day
+    active = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY - timedelta(days=5)))
+    assert active == "còn hạn đến 31/10/2026 (còn 5 ngày)"
+    deleted = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY + timedelta(days=40)))
+    assert deleted == "dữ liệu đã bị xóa ngày 01/12/2026"
