@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.services import Services
-from handlers import commands, errors
+from handlers import commands, errors, home
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
 from handlers.web import health_routes, slack_routes
@@ -42,6 +42,7 @@ def build_bolt_app(services: Services, client: WebClient, *, socket_mode: bool =
     languages = UserLanguages(client)
     errors.register(app)
     commands.register(app, services, languages)
+    home.register(app, services, languages)
     return app
 
 

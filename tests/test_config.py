@@ -1,0 +1,73 @@
+"""Settings: typed, validated once, and a bad or missing one is named in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+
+def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPROVER_USER_IDS", "U01AAA, U02BBB,,")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    settings = load_settings(_env_file=None)
+    assert settings.approver_user_ids == ["U01AAA", "U02BBB"]
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.bot_timezone == "Asia/Ho_Chi_Minh"
+    assert settings.effective_database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BANK_BIN", "97041", "Invalid setting BANK_BIN"),
+        ("BOT_TIMEZONE", "Mars/Olympus", "Invalid setting BOT_TIMEZONE"),
+        ("APPROVER_USER_IDS", "U01AAA,alice", "Invalid setting APPROVER_USER_IDS"),
+        ("PUBLIC_BASE_URL", "bot.example.com", "Invalid setting PUBLIC_BASE_URL"),
+    ],
+)
+def test_malformed_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(_env_file=None)
+
+
+def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SUPPORT_CHANNEL=C0SUPPORT\nBANK_BIN=\n")
+    settings = load_settings()
+    assert settings.support_channel == "C0SUPPORT"
+    assert settings.bank_bin is None
+
+
+def test_serve_without_token_stops_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "9"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_SIGNING_SECRET": "x"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ["Error: Missing setting SLACK_BOT_TOKEN: set it in the environment or .env"]
+
+
+def test_bad_setting_stops_the_cli(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BOT_TIMEZONE": "Nowhere"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Invalid setting BOT_TIMEZONE" in result.stderr
