@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.rig.bot_process import BOT_TOKEN, SIGNING_SECRET
+from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import PostgresServer
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -37,17 +40,47 @@ def postgres_template(postgres: PostgresServer) -> str:
     return url.rsplit("/", 1)[1]
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh, migrated database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'bot.sqlite3'}"
+def new_database_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """A fresh, migrated database on `backend` ("sqlite" or "postgresql")."""
+    if backend == "sqlite":
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp("db")
+        url = f"sqlite:///{tmp / 'bot.sqlite3'}"
         database = Database(url)
         upgrade(database)
         database.dispose()
         return url
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.create_database(template=request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    return new_database_url(request, request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(request: pytest.FixtureRequest) -> str:
+    """Like database_url, shared by the tests of one module (for a long-running bot)."""
+    return new_database_url(request, request.param)
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(bot_token=BOT_TOKEN) as fake:
+        yield fake
+
+
+def bot_env(database_url: str, fake: FakeSlack, home: Path, **extra: str) -> dict[str, str]:
+    """The environment a deployment would set, pointed at the fake Slack and test database."""
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "HOME": str(home),
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
 
 
 @pytest.fixture

@@ -120,7 +120,11 @@ def test_email_syntax_only() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("0912 345 678", "0912345678"), ("+84 912345678", "0912345678"), ("024.3795.9595", "02437959595")],
+    [
+        ("0912 345 678", "0912345678"),
+        ("+84 912345678", "0912345678"),
+        ("024.3795.9595", "02437959595"),
+    ],
 )
 def test_phone_numbers(raw: str, expected: str) -> None:
     assert parse_phone(raw) == expected

@@ -88,7 +88,7 @@ BAD_ROWS = [
 
 
 def test_good_rows_imported_bad_rows_named(db: Database, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "customers.csv", good_rows() + [r for r, _ in BAD_ROWS])
+    path = write_csv(tmp_path / "customers.csv", [*good_rows(), *(r for r, _ in BAD_ROWS)])
     report = import_file(db, path)
     assert (report.added, report.updated, report.unchanged) == (4, 0, 0)
     assert report.rejected == len(BAD_ROWS)
@@ -160,7 +160,7 @@ def test_wrong_header_is_refused(db: Database, tmp_path: Path) -> None:
 
 
 def test_cli_reports_lines_and_summary(database_url: str, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "customers.csv", good_rows() + [BAD_ROWS[0][0]])
+    path = write_csv(tmp_path / "customers.csv", [*good_rows(), BAD_ROWS[0][0]])
     result = subprocess.run(
         [sys.executable, "-m", "bot", "import", str(path)],
         env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},

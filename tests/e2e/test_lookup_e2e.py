@@ -1,0 +1,184 @@
+"""Customer lookup through `python -m bot serve`, over signed HTTP, against the fake Slack."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.clock import Clock
+from bot.config import load_settings
+from bot.importer import import_file
+from storage.db import Database
+from tests.conftest import bot_env
+from tests.factories import row, tax_code, write_csv
+from tests.rig.bot_process import SIGNING_SECRET, BotProcess
+from tests.rig.fake_slack import FakeSlack
+from tests.rig.slack_client import SignedSlack
+
+TODAY = Clock(load_settings(_env_file=None).tz).today()
+MISA = "0101243150"
+PUBLIC = tax_code(42)
+
+
+@pytest.fixture(scope="module")
+def bot(
+    module_database_url: str,
+    fake_slack: FakeSlack,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BotProcess]:
+    home = tmp_path_factory.mktemp("home")
+    rows = [
+        row(MISA, "Công ty Cổ phần MISA", "HD-KT-01", TODAY - timedelta(days=12), owner="U0OWNER"),
+        row(MISA, "Công ty Cổ phần MISA", "HD-KT-02", TODAY + timedelta(days=90), owner="U0OWNER"),
+        row(tax_code(7), "Công ty TNHH <b>Sữa</b> & Bánh", "HD-SB-01", TODAY - timedelta(days=40)),
+        row(
+            PUBLIC,
+            "Sở Tài chính tỉnh Bắc Ninh",
+            "HD-IG-01",
+            TODAY + timedelta(days=200),
+            product="IGOV",
+            segment="public",
+            budget_code="1054321",
+        ),
+    ]
+    database = Database(module_database_url)
+    assert import_file(database, write_csv(home / "customers.csv", rows)).rejected == 0
+    database.dispose()
+    process = BotProcess(bot_env(module_database_url, fake_slack, home), home / "bot.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
+    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
+    yield client
+    client.close()
+
+
+def reply_text(ack: dict[str, Any]) -> str:
+    parts = [ack.get("text", "")]
+    for block in ack.get("blocks", []):
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        for element in block.get("elements", []):
+            text = element.get("text")
+            parts.append(text["text"] if isinstance(text, dict) else str(text or ""))
+    return "\n".join(parts)
+
+
+def buttons(ack: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in ack.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+@pytest.mark.parametrize("query", ["0101243150", "lookup 0101 243 150", "lookup 0101.243.150"])
+def test_tax_code_answers_with_the_customer(slack: SignedSlack, query: str) -> None:
+    ack = slack.check_ack(slack.command(query))
+    assert ack["response_type"] == "ephemeral"
+    text = reply_text(ack)
+    assert "*Công ty Cổ phần MISA*" in text
+    assert f"MST `{MISA}`" in text and "Doanh nghiệp" in text and "<@U0OWNER>" in text
+    expired_on = (TODAY - timedelta(days=12)).strftime("%d/%m/%Y")
+    assert f"HĐ `HD-KT-01` · hết hạn {expired_on}" in text
+    assert "hết hạn 12 ngày, dữ liệu bị xóa sau 18 ngày" in text
+    assert "còn 90 ngày" in text
+    (storage,) = buttons(ack)
+    assert storage["action_id"] == "storage_order.start"
+    assert "HD-KT-01" in storage["text"]["text"]
+
+
+def test_name_is_found_without_accents(slack: SignedSlack) -> None:
+    ack = slack.check_ack(slack.command("cong ty co phan misa"))
+    assert "*Công ty Cổ phần MISA*" in reply_text(ack)
+    reordered = slack.check_ack(slack.command("MISA cổ phần"))
+    assert "*Công ty Cổ phần MISA*" in reply_text(reordered)
+
+
+def test_public_sector_customer_shows_budget_code_and_igov_action(slack: SignedSlack) -> None:
+    ack = slack.check_ack(slack.command("so tai chinh bac ninh"))
+    text = reply_text(ack)
+    assert "Mã ngân sách `1054321`" in text and "HCSN" in text
+    assert [b["action_id"] for b in buttons(ack)] == ["igov_order.start"]
+
+
+def test_deleted_account_has_no_storage_button_and_names_are_escaped(slack: SignedSlack) -> None:
+    ack = slack.check_ack(slack.command("sua banh"))
+    text = reply_text(ack)
+    assert "&lt;b&gt;Sữa&lt;/b&gt; &amp; Bánh" in text
+    assert "dữ liệu đã bị xóa ngày" in text
+    assert buttons(ack) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", "Bạn muốn tra cứu khách hàng nào?"),
+        ("0101243151", "chữ số kiểm tra (thứ 10) phải là 0"),
+        ("12345", "có 5 chữ số"),
+        (tax_code(999), "Không có khách hàng nào có mã số thuế"),
+        ("khong ton tai cong ty nay", "Không tìm thấy khách hàng nào"),
+        ("<!channel> ***", "Không tìm thấy khách hàng nào có tên chứa `&lt;!channel&gt; ***`"),
+    ],
+)
+def test_unhelpful_queries_get_guidance(slack: SignedSlack, query: str, expected: str) -> None:
+    response = slack.command(query)
+    assert response.status_code == 200
+    assert expected in reply_text(slack.check_ack(response))
+
+
+def test_help_explains_the_subcommands(slack: SignedSlack) -> None:
+    text = reply_text(slack.check_ack(slack.command("help")))
+    assert "/misa lookup <MST | tên công ty>" in text and "/misa help" in text
+
+
+def test_english_locale_gets_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:
+    fake_slack.set_user("U_ENGLISH", locale="en-US")
+    ack = slack.check_ack(slack.command(MISA, user_id="U_ENGLISH"))
+    assert "expired 12 days ago, data deleted after 18 days" in reply_text(ack)
+    assert buttons(ack)[0]["text"]["text"].startswith("Buy data storage package")
+
+
+def test_unsigned_stale_and_forged_requests_are_refused(slack: SignedSlack) -> None:
+    assert slack.command(MISA, unsigned=True).status_code == 401
+    assert slack.command(MISA, bad_signature=True).status_code == 401
+    six_minutes_ago = int(time.time()) - 6 * 60
+    assert slack.command(MISA, timestamp=six_minutes_ago).status_code == 401
+    assert slack.command(MISA).status_code == 200
+
+
+def test_home_tab_is_published(slack: SignedSlack, fake_slack: FakeSlack) -> None:
+    mark = fake_slack.mark()
+    assert slack.app_home_opened("U_HOME").status_code == 200
+    call = fake_slack.wait_for("views.publish", after=mark)
+    assert call.ok, call.response
+    home = fake_slack.home_view("U_HOME")
+    assert home is not None and "/misa help" in str(home["blocks"])
+
+
+def test_health(bot: BotProcess) -> None:
+    response = httpx.get(f"{bot.base_url}/healthz")
+    assert response.status_code == 200 and response.json()["database"] is True
+
+
+def test_every_web_api_call_was_accepted(slack: SignedSlack, fake_slack: FakeSlack) -> None:
+    slack.check_ack(slack.command(MISA))
+    assert [c for c in fake_slack.calls if not c.ok] == []
+    assert fake_slack.calls_to("files.upload") == []
+
+
+def test_logs_do_not_contain_secrets(bot: BotProcess) -> None:
+    logs = bot.logs()
+    assert SIGNING_SECRET not in logs and "xoxb-test" not in logs
+    assert "Traceback" not in logs, logs[-3000:]
