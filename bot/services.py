@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.outbox import OutboxWorker
 from storage.db import Database
 
 
@@ -14,11 +15,10 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    outbox: OutboxWorker
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
-        return cls(
-            settings=settings,
-            db=Database(settings.effective_database_url),
-            clock=Clock(settings.tz),
-        )
+        db = Database(settings.effective_database_url)
+        clock = Clock(settings.tz)
+        return cls(settings=settings, db=db, clock=clock, outbox=OutboxWorker(db, clock))

@@ -12,7 +12,8 @@ import yaml
 
 from handlers import ids
 
-SCHEMAS = sorted(Path(__file__).resolve().parents[2].joinpath("shared", "slack").glob("*.json"))
+# Slack's official app manifest JSON schemas (MIT licence alongside).
+SCHEMAS = sorted((Path(__file__).parent / "data" / "slack").glob("manifest.schema.*.json"))
 MANIFEST = yaml.safe_load(Path("app_manifest.yml").read_text())
 
 

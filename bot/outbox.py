@@ -1,0 +1,185 @@
+"""Delivering side effects recorded in the outbox: retries with backoff, exactly-once steps.
+
+A use case writes its state change and the side effects that follow it (a Slack post, an
+upload, an email) in one transaction. The worker delivers them afterwards. A deliverer may do
+several steps; it records each finished step with `job.checkpoint()` so that a retry after a
+crash or an error resumes where it stopped instead of repeating what was done.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.repositories import outbox as outbox_repo
+from storage.repositories.outbox import ClaimedMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (the channel is gone, the address is invalid): give up now."""
+
+
+class RetryLater(Exception):
+    """Not ready yet (another step must happen first): try again soon, not an error."""
+
+
+@dataclass
+class OutboxJob:
+    """One claimed message as a deliverer sees it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    done: dict[str, Any] = field(default_factory=dict)
+    _save: Callable[[dict[str, Any]], None] | None = None
+
+    def checkpoint(self, step: str, value: Any = True) -> None:
+        """Record a finished step now, in its own transaction, so it is never redone."""
+        self.done[step] = value
+        if self._save is not None:
+            self._save(dict(self.done))
+
+
+Deliverer = Callable[[OutboxJob], None]
+
+
+def backoff(attempt: int) -> timedelta:
+    """2 s, 4 s, 8 s … capped at 30 minutes, with jitter so instances don't align."""
+    seconds = min(2.0**attempt, MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+class OutboxWorker:
+    """Claims due messages (exclusively, across processes) and runs their deliverers."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        batch_size: int = 20,
+        lease: timedelta = timedelta(minutes=2),
+        poll_interval: float = 2.0,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self._deliverers: dict[str, Deliverer] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self, kind: str, deliverer: Deliverer) -> None:
+        self._deliverers[kind] = deliverer
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll (called after a use case commits)."""
+        self._wake.set()
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """Deliver what is due; returns how many messages were delivered."""
+        now = now or self.clock.now()
+        with self.db.session() as session:
+            claimed = outbox_repo.claim_due(
+                session, now=now, lease=self.lease, limit=self.batch_size
+            )
+        delivered = 0
+        for message in claimed:
+            delivered += self._deliver(message)
+        return delivered
+
+    def drain(self, rounds: int = 50) -> int:
+        """Deliver until nothing is due (for the CLI and tests)."""
+        total = 0
+        for _ in range(rounds):
+            count = self.run_once()
+            total += count
+            if count == 0:
+                break
+        return total
+
+    def _deliver(self, message: ClaimedMessage) -> int:
+        deliverer = self._deliverers.get(message.kind)
+        job = OutboxJob(
+            id=message.id,
+            kind=message.kind,
+            payload=message.payload,
+            attempt=message.attempts,
+            done=message.result,
+            _save=lambda result: self._save(message.id, result),
+        )
+        try:
+            if deliverer is None:
+                raise PermanentFailure(f"no deliverer for {message.kind!r}")
+            deliverer(job)
+        except RetryLater as exc:
+            self._fail(message, str(exc) or "waiting", self.clock.now() + timedelta(seconds=2))
+            return 0
+        except PermanentFailure as exc:
+            log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, exc)
+            self._fail(message, f"permanent: {exc}", None)
+            return 0
+        except Exception as exc:
+            retry_at = None
+            if message.attempts < self.max_attempts:
+                retry_at = self.clock.now() + backoff(message.attempts)
+            log.warning(
+                "outbox %s (%s) attempt %s failed: %r; retry at %s",
+                message.id,
+                message.kind,
+                message.attempts,
+                exc,
+                retry_at,
+            )
+            self._fail(message, repr(exc), retry_at)
+            return 0
+        with self.db.session() as session:
+            outbox_repo.mark_sent(session, message.id, now=self.clock.now())
+        return 1
+
+    def _save(self, message_id: int, result: dict[str, Any]) -> None:
+        with self.db.session() as session:
+            outbox_repo.save_checkpoint(session, message_id, result)
+
+    def _fail(self, message: ClaimedMessage, error: str, retry_at: datetime | None) -> None:
+        with self.db.session() as session:
+            outbox_repo.mark_failed(session, message.id, error=error, retry_at=retry_at)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                while self.run_once() and not self._stop.is_set():
+                    pass
+            except Exception:
+                log.exception("outbox worker round failed; trying again")
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()

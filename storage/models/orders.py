@@ -1,0 +1,79 @@
+"""Data storage package orders (seed 000) and the bank transactions that pay them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, Timestamps
+from storage.models.customers import Customer, Subscription
+
+
+class StorageOrder(Timestamps, Base):
+    __tablename__ = "storage_orders"
+    __table_args__ = (Index("ix_storage_orders_status_deadline", "status", "payment_deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(20), unique=True)
+    # Secret of the customer-facing order page (≥128 bits, URL-safe).
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Makes a double submission or a Slack retry create one order, not two.
+    submission_key: Mapped[str] = mapped_column(String(255), unique=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+
+    package_code: Mapped[str] = mapped_column(String(32))
+    package_name: Mapped[str] = mapped_column(String(200))
+    term_months: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    tax_label: Mapped[str] = mapped_column(String(16))
+    tax_amount: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+    buyer_name: Mapped[str] = mapped_column(String(400))
+    buyer_tax_code: Mapped[str] = mapped_column(String(14))
+    buyer_address: Mapped[str] = mapped_column(String(500))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    invoice_email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+
+    # awaiting_payment → paid | expired | cancelled
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    payment_deadline: Mapped[date] = mapped_column(Date)
+    placed_by: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_via: Mapped[str | None] = mapped_column(String(16))
+    paid_by: Mapped[str | None] = mapped_column(String(32))
+    storage_until: Mapped[date | None] = mapped_column(Date)
+    email_status: Mapped[str] = mapped_column(String(16), default="queued")
+
+    subscription: Mapped[Subscription] = relationship(lazy="raise")
+    customer: Mapped[Customer] = relationship(lazy="raise")
+
+
+class BankTransaction(Base):
+    """A bank-transfer notification as received, whatever it turned out to be."""
+
+    __tablename__ = "bank_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
+    gateway: Mapped[str] = mapped_column(String(64))
+    transaction_date: Mapped[str] = mapped_column(String(32))
+    account_number: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(String(500))
+    transfer_type: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reference_code: Mapped[str] = mapped_column(String(64))
+    # paid | underpaid | unmatched | already_paid | not_incoming | overpaid
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("storage_orders.id"), index=True)
+    raw: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
