@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,9 +15,16 @@ from starlette.applications import Starlette
 from bot.config import Settings
 from bot.services import Services
 from handlers import commands, errors, home
+from handlers.context import Context
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
+from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
+
+# Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
+FLOWS: tuple[Any, ...] = (commands, home)
+# Flows that also serve web pages: `routes(ctx) -> list[Route]`.
+WEB_FLOWS: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,9 +37,8 @@ class Runtime:
     web: Starlette
 
 
-def build_bolt_app(services: Services, client: WebClient, *, socket_mode: bool = False) -> App:
-    settings = services.settings
-    signing_secret = settings.slack_signing_secret
+def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
+    signing_secret = ctx.services.settings.slack_signing_secret
     app = App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -39,19 +48,30 @@ def build_bolt_app(services: Services, client: WebClient, *, socket_mode: bool =
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
-    languages = UserLanguages(client)
     errors.register(app)
-    commands.register(app, services, languages)
-    home.register(app, services, languages)
+    for flow in FLOWS:
+        flow.register(app, ctx)
     return app
 
 
 def build_runtime(settings: Settings, *, socket_mode: bool = False) -> Runtime:
     services = Services.create(settings)
     client = make_client(settings)
-    bolt = build_bolt_app(services, client, socket_mode=socket_mode)
+    ctx = Context(services=services, languages=UserLanguages(client), slack=SlackOut(client))
+    bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
     if not socket_mode:
         routes += slack_routes(bolt)
-    web = Starlette(routes=routes)
+    for web_flow in WEB_FLOWS:
+        routes += web_flow.routes(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        services.outbox.start()
+        try:
+            yield
+        finally:
+            services.outbox.stop()
+
+    web = Starlette(routes=routes, lifespan=lifespan)
     return Runtime(services=services, client=client, bolt=bolt, web=web)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -26,11 +27,24 @@ def language_for(slack_locale: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def load_catalog(language: str) -> Catalog:
+    """All `.po` files of a language (one per flow) merged; a key defined twice is an error."""
+    merged = Catalog(locale=language)
+    for path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as po_file:
+            for message in read_po(po_file, locale=language):
+                if not message.id:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in merged:
+                    raise ValueError(f"{language}: {key} is defined twice ({path.name})")
+                merged[message.id] = message
+    return merged
+
+
 @cache
 def _translations(language: str) -> gettext.GNUTranslations:
-    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
+    catalog = load_catalog(language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -41,10 +55,7 @@ def _translations(language: str) -> gettext.GNUTranslations:
 
 
 def catalog_keys(language: str) -> set[str]:
-    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
-    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in load_catalog(language) if m.id}
 
 
 def format_money(amount: int) -> str:

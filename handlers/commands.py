@@ -7,25 +7,30 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.i18n import Translator
-from bot.services import Services
 from handlers.blocks.help import help_blocks
+from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
-from handlers.locale import UserLanguages
 from handlers.lookup import lookup_reply
 from handlers.replies import Reply
 
-Subcommand = Callable[[Services, Translator, str], Reply]
+# A subcommand returns the ephemeral reply to acknowledge with, or None for an empty ack
+# (when it answered another way, e.g. by opening a modal).
+Subcommand = Callable[[Context, CommandRequest], Reply | None]
 
 
-def help_reply(services: Services, t: Translator, _rest: str) -> Reply:
-    return Reply(text=t("help.title"), blocks=help_blocks(t, services.settings.slack_command))
+def help_reply(ctx: Context, request: CommandRequest) -> Reply:
+    blocks = help_blocks(request.t, ctx.services.settings.slack_command)
+    return Reply(text=request.t("help.title"), blocks=blocks)
+
+
+def lookup(ctx: Context, request: CommandRequest) -> Reply:
+    return lookup_reply(ctx.services, request.t, request.text)
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": help_reply,
     "?": help_reply,
-    "lookup": lookup_reply,
+    "lookup": lookup,
 }
 
 
@@ -34,17 +39,21 @@ def split_subcommand(text: str) -> tuple[Subcommand, str]:
     word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
     if handler is None:
-        return lookup_reply, text
+        return lookup, text
     return handler, rest
 
 
-def register(app: App, services: Services, languages: UserLanguages) -> None:
-    @app.command(services.settings.slack_command)
+def register(app: App, ctx: Context) -> None:
+    @app.command(ctx.services.settings.slack_command)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        t = languages.translator(command.get("user_id"))
+        t = ctx.languages.translator(command.get("user_id"))
         handler, rest = split_subcommand(command.get("text") or "")
+        request = CommandRequest.from_payload(command, rest, t)
         try:
-            reply = handler(services, t, rest)
+            reply = handler(ctx, request)
         except Exception as exc:  # answer within Slack's 3 s whatever happened
             reply = Reply.message(unexpected_text(t, exc, f"command {command.get('text')!r}"))
-        ack(**reply.ephemeral())
+        if reply is None:
+            ack()
+        else:
+            ack(**reply.ephemeral())

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from babel.messages.pofile import read_po
-
-from bot.i18n import LOCALES_DIR, Translator, catalog_keys, format_money, language_for
+from bot.i18n import (
+    LOCALES_DIR,
+    Translator,
+    catalog_keys,
+    format_money,
+    language_for,
+    load_catalog,
+)
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _placeholders(language: str) -> dict[str, set[str]]:
-    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
     found: dict[str, set[str]] = {}
-    for message in catalog:
+    for message in load_catalog(language):
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
@@ -44,6 +47,14 @@ def test_every_key_used_in_code_exists() -> None:
     candidates = {u for u in used if u.split(".")[0] in {k.split(".")[0] for k in keys}}
     missing = {u for u in candidates if u not in keys and not u.endswith((".py", ".po"))}
     assert not missing, missing
+
+
+def test_each_language_has_the_same_files() -> None:
+    names = {
+        lang: sorted(p.name for p in (LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+        for lang in ("vi", "en")
+    }
+    assert names["vi"] == names["en"] and "core.po" in names["vi"]
 
 
 def test_money_and_dates() -> None:
