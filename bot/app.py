@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.services import Services
-from handlers import commands, errors, home
+from handlers import commands, errors, home, order_page, storage_order
 from handlers.context import Context
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
@@ -22,9 +22,9 @@ from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
-FLOWS: tuple[Any, ...] = (commands, home)
+FLOWS: tuple[Any, ...] = (commands, home, storage_order)
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
-WEB_FLOWS: tuple[Any, ...] = ()
+WEB_FLOWS: tuple[Any, ...] = (order_page,)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import time
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.catalog import DEFAULT_STORAGE_PACKAGES, StoragePackage
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -70,6 +73,13 @@ class Settings(BaseSettings):
     smtp_url: str = "smtp://localhost:25"
     mail_from: str = "MISA Store <no-reply@misa.com.vn>"
 
+    # The data storage packages on sale (JSON list; see bot/catalog.py for the fields).
+    storage_packages: Annotated[list[StoragePackage], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_STORAGE_PACKAGES)
+    )
+    storage_payment_days: int = Field(default=7, ge=1, le=60)
+    amis_login_url: str = "https://amisapp.misa.vn/"
+
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     reminder_time: time = time(8, 0)
     log_level: str = "INFO"
@@ -85,6 +95,22 @@ class Settings(BaseSettings):
         for user_id in value:
             if not _SLACK_USER_ID.match(user_id):
                 raise ValueError(f"{user_id!r} is not a Slack user id (U… or W…)")
+        return value
+
+    @field_validator("storage_packages", mode="before")
+    @classmethod
+    def _packages(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    @field_validator("storage_packages")
+    @classmethod
+    def _some_package(cls, value: list[StoragePackage]) -> list[StoragePackage]:
+        if not value:
+            raise ValueError("at least one storage package is needed")
+        if len({p.code for p in value}) != len(value):
+            raise ValueError("package codes must be unique")
         return value
 
     @field_validator("slack_api_url")

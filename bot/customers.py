@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -15,6 +16,7 @@ from bot.text import clean_line, fold
 from storage import models
 from storage.db import Database
 from storage.repositories import customers as customer_repo
+from storage.repositories import storage_orders as order_repo
 
 TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 BUDGET_CODE_FIRST_DIGITS = frozenset("12378")
@@ -177,10 +179,16 @@ class SubscriptionCard:
     starts_on: date
     expires_on: date
     lifecycle: Lifecycle
+    # An unpaid storage order within its payment deadline (it holds the deletion).
+    open_order_no: str | None = None
 
     @property
     def can_order_storage(self) -> bool:
-        return self.product is Product.AMIS_KT and self.lifecycle.state is LifecycleState.EXPIRED
+        return (
+            self.product is Product.AMIS_KT
+            and self.lifecycle.state is LifecycleState.EXPIRED
+            and self.open_order_no is None
+        )
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,9 @@ class LookupResult:
 MAX_RESULTS = 10
 
 
-def subscription_card(subscription: models.Subscription, today: date) -> SubscriptionCard:
+def subscription_card(
+    subscription: models.Subscription, today: date, hold: models.StorageOrder | None = None
+) -> SubscriptionCard:
     return SubscriptionCard(
         id=subscription.id,
         product=Product(subscription.product),
@@ -224,11 +234,19 @@ def subscription_card(subscription: models.Subscription, today: date) -> Subscri
             today,
             storage_until=subscription.storage_until,
             data_deleted_on=subscription.data_deleted_on,
+            deletion_hold_until=hold.payment_deadline if hold else None,
         ),
+        open_order_no=hold.order_no if hold else None,
     )
 
 
-def customer_card(customer: models.Customer, today: date) -> CustomerCard:
+def customer_card(
+    customer: models.Customer,
+    today: date,
+    holds: Mapping[int, models.StorageOrder] | None = None,
+) -> CustomerCard:
+    """The customer and its subscriptions on `today`; `holds` are open orders by subscription."""
+    holds = holds or {}
     return CustomerCard(
         id=customer.id,
         tax_code=customer.tax_code,
@@ -240,7 +258,9 @@ def customer_card(customer: models.Customer, today: date) -> CustomerCard:
         contact_email=customer.contact_email,
         contact_phone=customer.contact_phone,
         owner=customer.owner,
-        subscriptions=tuple(subscription_card(s, today) for s in customer.subscriptions),
+        subscriptions=tuple(
+            subscription_card(s, today, holds.get(s.id)) for s in customer.subscriptions
+        ),
     )
 
 
@@ -254,5 +274,9 @@ def lookup_customers(db: Database, raw_query: str, today: date) -> LookupResult:
             )
         else:
             found = customer_repo.search_by_name(session, query.words, MAX_RESULTS + 1)
-        cards = tuple(customer_card(c, today) for c in found[:MAX_RESULTS])
+        shown = found[:MAX_RESULTS]
+        holds = order_repo.open_orders(
+            session, (s.id for c in shown for s in c.subscriptions), today
+        )
+        cards = tuple(customer_card(c, today, holds) for c in shown)
     return LookupResult(query=query, customers=cards, has_more=len(found) > MAX_RESULTS)

@@ -11,6 +11,7 @@ from handlers.blocks.help import help_blocks
 from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
 from handlers.lookup import lookup_reply
+from handlers.order_lookup import order_reply
 from handlers.replies import Reply
 
 # A subcommand returns the ephemeral reply to acknowledge with, or None for an empty ack
@@ -31,6 +32,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "help": help_reply,
     "?": help_reply,
     "lookup": lookup,
+    "order": order_reply,
 }
 
 

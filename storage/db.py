@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Conflict", "Database", "Session"]
+
+
+class Conflict(Exception):
+    """A unique constraint refused the write: someone else got there first."""
 
 
 def normalise_url(url: str) -> str:
@@ -55,8 +62,12 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        """A unit of work: commits on success, rolls back on error; unique clashes → Conflict."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Timestamps
@@ -14,7 +14,17 @@ from storage.models.customers import Customer, Subscription
 
 class StorageOrder(Timestamps, Base):
     __tablename__ = "storage_orders"
-    __table_args__ = (Index("ix_storage_orders_status_deadline", "status", "payment_deadline"),)
+    __table_args__ = (
+        Index("ix_storage_orders_status_deadline", "status", "payment_deadline"),
+        # At most one unpaid order per subscription, whatever races happen.
+        Index(
+            "uq_storage_orders_one_open",
+            "subscription_id",
+            unique=True,
+            sqlite_where=text("status = 'awaiting_payment'"),
+            postgresql_where=text("status = 'awaiting_payment'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_no: Mapped[str] = mapped_column(String(20), unique=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +14,7 @@ from bot.config import load_settings
 from bot.importer import import_file
 from storage.db import Database
 from tests.conftest import bot_env
+from tests.e2e.slack_helpers import buttons, text_of
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
 from tests.rig.fake_slack import FakeSlack
@@ -62,32 +62,11 @@ def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
     client.close()
 
 
-def reply_text(ack: dict[str, Any]) -> str:
-    parts = [ack.get("text", "")]
-    for block in ack.get("blocks", []):
-        for key in ("text",):
-            if isinstance(block.get(key), dict):
-                parts.append(block[key]["text"])
-        for element in block.get("elements", []):
-            text = element.get("text")
-            parts.append(text["text"] if isinstance(text, dict) else str(text or ""))
-    return "\n".join(parts)
-
-
-def buttons(ack: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        element
-        for block in ack.get("blocks", [])
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
-
-
 @pytest.mark.parametrize("query", ["0101243150", "lookup 0101 243 150", "lookup 0101.243.150"])
 def test_tax_code_answers_with_the_customer(slack: SignedSlack, query: str) -> None:
     ack = slack.check_ack(slack.command(query))
     assert ack["response_type"] == "ephemeral"
-    text = reply_text(ack)
+    text = text_of(ack)
     assert "*Công ty Cổ phần MISA*" in text
     assert f"MST `{MISA}`" in text and "Doanh nghiệp" in text and "<@U0OWNER>" in text
     expired_on = (TODAY - timedelta(days=12)).strftime("%d/%m/%Y")
@@ -101,21 +80,21 @@ def test_tax_code_answers_with_the_customer(slack: SignedSlack, query: str) -> N
 
 def test_name_is_found_without_accents(slack: SignedSlack) -> None:
     ack = slack.check_ack(slack.command("cong ty co phan misa"))
-    assert "*Công ty Cổ phần MISA*" in reply_text(ack)
+    assert "*Công ty Cổ phần MISA*" in text_of(ack)
     reordered = slack.check_ack(slack.command("MISA cổ phần"))
-    assert "*Công ty Cổ phần MISA*" in reply_text(reordered)
+    assert "*Công ty Cổ phần MISA*" in text_of(reordered)
 
 
 def test_public_sector_customer_shows_budget_code_and_igov_action(slack: SignedSlack) -> None:
     ack = slack.check_ack(slack.command("so tai chinh bac ninh"))
-    text = reply_text(ack)
+    text = text_of(ack)
     assert "Mã ngân sách `1054321`" in text and "HCSN" in text
     assert [b["action_id"] for b in buttons(ack)] == ["igov_order.start"]
 
 
 def test_deleted_account_has_no_storage_button_and_names_are_escaped(slack: SignedSlack) -> None:
     ack = slack.check_ack(slack.command("sua banh"))
-    text = reply_text(ack)
+    text = text_of(ack)
     assert "&lt;b&gt;Sữa&lt;/b&gt; &amp; Bánh" in text
     assert "dữ liệu đã bị xóa ngày" in text
     assert buttons(ack) == []
@@ -135,18 +114,18 @@ def test_deleted_account_has_no_storage_button_and_names_are_escaped(slack: Sign
 def test_unhelpful_queries_get_guidance(slack: SignedSlack, query: str, expected: str) -> None:
     response = slack.command(query)
     assert response.status_code == 200
-    assert expected in reply_text(slack.check_ack(response))
+    assert expected in text_of(slack.check_ack(response))
 
 
 def test_help_explains_the_subcommands(slack: SignedSlack) -> None:
-    text = reply_text(slack.check_ack(slack.command("help")))
+    text = text_of(slack.check_ack(slack.command("help")))
     assert "/misa lookup <MST | tên công ty>" in text and "/misa help" in text
 
 
 def test_english_locale_gets_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:
     fake_slack.set_user("U_ENGLISH", locale="en-US")
     ack = slack.check_ack(slack.command(MISA, user_id="U_ENGLISH"))
-    assert "expired 12 days ago, data deleted after 18 days" in reply_text(ack)
+    assert "expired 12 days ago, data deleted after 18 days" in text_of(ack)
     assert buttons(ack)[0]["text"]["text"].startswith("Buy data storage package")
 
 

@@ -1,0 +1,106 @@
+"""Order emails: HTML and plain text from Jinja2 templates, the VietQR inline, sent over SMTP."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.i18n import Translator
+from bot.payments import PaymentInstructions
+from bot.storage_orders import OrderView
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"], default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    implicit_tls: bool = False
+    starttls: bool = False
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """`smtp://user:pass@host:587?starttls=true` or `smtps://host:465`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("SMTP_URL must look like smtp://host:25 or smtps://user:pass@host:465")
+    query = parse_qs(parts.query)
+    implicit = parts.scheme == "smtps"
+    return SmtpConfig(
+        host=parts.hostname,
+        port=parts.port or (465 if implicit else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        implicit_tls=implicit,
+        starttls=query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes"),
+    )
+
+
+def order_email(
+    order: OrderView,
+    payment: PaymentInstructions,
+    *,
+    page_url: str,
+    qr_png: bytes,
+    sender: str,
+) -> EmailMessage:
+    """The order confirmation the customer receives at the invoice address (Vietnamese)."""
+    t = Translator("vi")
+    qr_cid = make_msgid(domain="misa-store.local")
+    context = {"order": order, "pay": payment, "page_url": page_url, "t": t, "qr_cid": qr_cid[1:-1]}
+    message = EmailMessage()
+    message["Subject"] = t("mail.subject", order_no=order.order_no)
+    message["From"] = sender
+    message["To"] = order.invoice.invoice_email
+    message["Message-ID"] = make_msgid(idstring=order.order_no, domain="misa-store.local")
+    message.set_content(_env.get_template("order_email.txt").render(context))
+    message.add_alternative(_env.get_template("order_email.html").render(context), subtype="html")
+    html_part = message.get_payload()[1]
+    html_part.add_related(
+        qr_png, maintype="image", subtype="png", cid=qr_cid, filename=f"VietQR-{order.order_no}.png"
+    )
+    return message
+
+
+class Mailer:
+    """Sends one message per connection; failures raise so the outbox retries later."""
+
+    def __init__(self, smtp_url: str, timeout: float = 20.0) -> None:
+        self.config = parse_smtp_url(smtp_url)
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage) -> None:
+        config = self.config
+        if config.implicit_tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host,
+                config.port,
+                timeout=self.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
+        with client:
+            if config.starttls:
+                client.starttls(context=ssl.create_default_context())
+            if config.username:
+                client.login(config.username, config.password or "")
+            client.send_message(message)

@@ -1,0 +1,384 @@
+"""The data storage package procedure (seed 000): eligibility, pricing, invoice, placing.
+
+Payment is in `bot/payments.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+
+from bot.catalog import StoragePackage
+from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
+from bot.customers import parse_tax_code as parse_tax
+from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
+from bot.services import Services
+from bot.subscriptions import LifecycleState, Product
+from bot.text import clean_line
+from bot.vietqr import purpose_for
+from storage.db import Conflict, Session
+from storage.models import StorageOrder
+from storage.repositories import audit
+from storage.repositories import outbox as outbox_repo
+from storage.repositories import storage_orders as orders_repo
+
+# Order numbers go into bank transfer contents: upper-case letters and digits only, with an
+# alphabet that avoids I, L, O and U (Crockford) so nothing reads as 1 or 0.
+ORDER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ORDER_NO = re.compile(r"LT\d{6}[0-9A-HJKMNP-TV-Z]{6}")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_\-]{43}")
+
+PLACED = "storage_order.placed"
+EMAIL = "storage_order.email"
+CHANGED = "storage_order.changed"
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class FieldErrors(DomainError):
+    """Several inputs are wrong at once; each is shown next to its field."""
+
+    default_key = "error.invalid"
+
+    def __init__(self, errors: dict[str, InvalidInput]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Pricing:
+    package: StoragePackage
+    quantity: int
+    amount: int
+    tax_amount: int
+    total: int
+
+
+def parse_quantity(raw: str | int | None, package: StoragePackage) -> int:
+    text = str(raw if raw is not None else "").strip()
+    if not re.fullmatch(r"\d{1,4}", text):
+        raise InvalidInput("storage.quantity_number", field="quantity", max=package.max_quantity)
+    quantity = int(text)
+    if not 1 <= quantity <= package.max_quantity:
+        raise InvalidInput("storage.quantity_range", field="quantity", max=package.max_quantity)
+    return quantity
+
+
+def price(package: StoragePackage, quantity: int) -> Pricing:
+    amount = package.unit_price * quantity
+    tax = amount * package.tax_rate_percent // 100
+    return Pricing(package, quantity, amount, tax, amount + tax)
+
+
+def storage_until(expires_on: date, term_months: int, quantity: int) -> date:
+    """Read-only storage runs from the expiry date for quantity × term months."""
+    return expires_on + relativedelta(months=term_months * quantity)
+
+
+@dataclass(frozen=True)
+class InvoiceInfo:
+    buyer_name: str
+    buyer_tax_code: str
+    buyer_address: str
+    recipient_name: str
+    invoice_email: str
+    phone: str
+
+    @classmethod
+    def prefill(cls, customer: CustomerCard) -> InvoiceInfo:
+        return cls(
+            buyer_name=customer.name,
+            buyer_tax_code=customer.tax_code,
+            buyer_address=customer.address,
+            recipient_name=customer.contact_name,
+            invoice_email=customer.contact_email,
+            phone=customer.contact_phone,
+        )
+
+
+INVOICE_LIMITS = {"buyer_name": 400, "buyer_address": 500, "recipient_name": 200}
+
+
+def validate_invoice(raw: dict[str, str | None]) -> InvoiceInfo:
+    """Check every invoice field; all problems are raised together as FieldErrors."""
+    errors: dict[str, InvalidInput] = {}
+    values: dict[str, str] = {}
+    for name, limit in INVOICE_LIMITS.items():
+        text = clean_line(raw.get(name) or "", 10_000)
+        if not text:
+            errors[name] = InvalidInput("storage.field_required", field=name)
+        elif len(text) > limit:
+            errors[name] = InvalidInput("storage.field_too_long", field=name, max=limit)
+        values[name] = text
+    checks = {
+        "buyer_tax_code": lambda v: parse_tax(v).value,
+        "invoice_email": lambda v: parse_email(v, field="invoice_email"),
+        "phone": lambda v: parse_phone(v, field="phone") if v.strip() else "",
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check(raw.get(name) or "")
+        except InvalidInput as error:
+            error.field = name
+            errors[name] = error
+    if errors:
+        raise FieldErrors(errors)
+    return InvoiceInfo(**values)
+
+
+def check_eligible(subscription: SubscriptionCard, open_order: StorageOrder | None) -> None:
+    """Only an AMIS Kế toán subscription in its 30-day grace, without an open order."""
+    lc = subscription.lifecycle
+    if subscription.product is not Product.AMIS_KT:
+        raise NotEligible("storage.not_amis", product=subscription.product.value)
+    if open_order is not None:
+        raise NotEligible(
+            "storage.open_order", order_no=open_order.order_no, deadline=open_order.payment_deadline
+        )
+    match lc.state:
+        case LifecycleState.ACTIVE:
+            raise NotEligible("storage.active", expires_on=lc.expires_on)
+        case LifecycleState.DATA_DELETED:
+            raise NotEligible("storage.data_deleted", deleted_on=lc.data_deleted_date)
+        case LifecycleState.ARCHIVED:
+            raise NotEligible("storage.archived", storage_until=lc.storage_until)
+
+
+@dataclass(frozen=True)
+class OrderForm:
+    customer: CustomerCard
+    subscription: SubscriptionCard
+    package: StoragePackage
+    invoice: InvoiceInfo
+
+
+def package_by_code(services: Services, code: str | None) -> StoragePackage:
+    packages = services.settings.storage_packages
+    return next((p for p in packages if p.code == code), packages[0])
+
+
+def _eligible_subscription(
+    session: Session, subscription_id: int, today: date
+) -> tuple[CustomerCard, SubscriptionCard]:
+    subscription = orders_repo.subscription_with_customer(session, subscription_id)
+    if subscription is None:
+        raise NotFound("storage.subscription_not_found")
+    holds = orders_repo.open_orders(session, [subscription_id], today)
+    card = customer_card(subscription.customer, today, holds)
+    sub_card = next(s for s in card.subscriptions if s.id == subscription_id)
+    check_eligible(sub_card, holds.get(subscription_id))
+    return card, sub_card
+
+
+def open_order_form(services: Services, subscription_id: int, today: date) -> OrderForm:
+    """What the order form starts with; refuses accounts that may not buy (NotEligible)."""
+    with services.db.session() as session:
+        card, sub_card = _eligible_subscription(session, subscription_id, today)
+    return OrderForm(card, sub_card, package_by_code(services, None), InvoiceInfo.prefill(card))
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    submission_key: str
+    subscription_id: int
+    package_code: str
+    quantity: int
+    invoice: InvoiceInfo
+    placed_by: str
+    channel_id: str
+
+
+def new_order_no(today: date) -> str:
+    suffix = "".join(secrets.choice(ORDER_ALPHABET) for _ in range(6))
+    return f"LT{today:%y%m%d}{suffix}"
+
+
+def place_order(services: Services, command: PlaceOrder, now: datetime) -> tuple[int, bool]:
+    """Store the order once (per submission) and queue its message, QR and email.
+
+    Returns (order id, created). Eligibility is checked again: the account may have been
+    renewed, archived or ordered for since the form was opened.
+    """
+    for _attempt in range(3):
+        try:
+            return _place_once(services, command, now)
+        except Conflict:
+            continue  # a twin submission or an order-number clash won the race: look again
+    raise RuntimeError("could not place the order after 3 attempts")
+
+
+def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple[int, bool]:
+    today = now.date()
+    with services.db.session() as session:
+        existing = orders_repo.by_submission_key(session, command.submission_key)
+        if existing is not None:
+            return existing.id, False
+        card, _ = _eligible_subscription(session, command.subscription_id, today)
+        package = package_by_code(services, command.package_code)
+        pricing = price(package, parse_quantity(command.quantity, package))
+        order = StorageOrder(
+            order_no=new_order_no(today),
+            token=secrets.token_urlsafe(32),
+            submission_key=command.submission_key,
+            subscription_id=command.subscription_id,
+            customer_id=card.id,
+            package_code=package.code,
+            package_name=package.name,
+            term_months=package.term_months,
+            unit_price=package.unit_price,
+            quantity=pricing.quantity,
+            amount=pricing.amount,
+            tax_label=package.tax_label,
+            tax_amount=pricing.tax_amount,
+            total=pricing.total,
+            status=OrderStatus.AWAITING_PAYMENT.value,
+            payment_deadline=today + timedelta(days=services.settings.storage_payment_days),
+            placed_by=command.placed_by,
+            channel_id=command.channel_id,
+            email_status="queued",
+            **command.invoice.__dict__,
+        )
+        session.add(order)
+        session.flush()
+        audit.record(
+            session,
+            entity_type="storage_order",
+            entity_id=order.id,
+            action="placed",
+            actor=command.placed_by,
+            at=now,
+            to_status=order.status,
+            details={"order_no": order.order_no, "total": order.total},
+        )
+        for kind in (PLACED, EMAIL):
+            outbox_repo.enqueue(
+                session, kind, {"order_id": order.id}, now=now, dedupe_key=f"{kind}:{order.id}"
+            )
+        order_id = order.id
+    services.outbox.wake()
+    return order_id, True
+
+
+def find_order_no(text: str) -> str | None:
+    """The order number inside a bank transfer's content, despite spaces, dashes and case."""
+    compact = re.sub(r"[^0-9A-Z]", "", text.upper())
+    match = ORDER_NO.search(compact)
+    return match.group(0) if match else None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as people see it (Slack message, order page, email)."""
+
+    id: int
+    order_no: str
+    token: str
+    status: OrderStatus
+    customer_name: str
+    customer_tax_code: str
+    contract_no: str
+    expires_on: date
+    package_name: str
+    term_months: int
+    unit_price: int
+    quantity: int
+    amount: int
+    tax_label: str
+    tax_amount: int
+    total: int
+    invoice: InvoiceInfo
+    payment_deadline: date
+    placed_by: str
+    channel_id: str
+    message_ts: str | None
+    paid_at: datetime | None
+    paid_via: str | None
+    paid_by: str | None
+    storage_until: date | None
+    email_status: str
+    created_at: datetime
+
+    @property
+    def transfer_content(self) -> str:
+        """What the customer types as the transfer's content: the order number first."""
+        return purpose_for(self.order_no, "thanh toan")
+
+    @property
+    def planned_storage_until(self) -> date:
+        return self.storage_until or storage_until(self.expires_on, self.term_months, self.quantity)
+
+
+def order_view(order: StorageOrder) -> OrderView:
+    return OrderView(
+        id=order.id,
+        order_no=order.order_no,
+        token=order.token,
+        status=OrderStatus(order.status),
+        customer_name=order.customer.name,
+        customer_tax_code=order.customer.tax_code,
+        contract_no=order.subscription.contract_no,
+        expires_on=order.subscription.expires_on,
+        package_name=order.package_name,
+        term_months=order.term_months,
+        unit_price=order.unit_price,
+        quantity=order.quantity,
+        amount=order.amount,
+        tax_label=order.tax_label,
+        tax_amount=order.tax_amount,
+        total=order.total,
+        invoice=InvoiceInfo(
+            buyer_name=order.buyer_name,
+            buyer_tax_code=order.buyer_tax_code,
+            buyer_address=order.buyer_address,
+            recipient_name=order.recipient_name,
+            invoice_email=order.invoice_email,
+            phone=order.phone,
+        ),
+        payment_deadline=order.payment_deadline,
+        placed_by=order.placed_by,
+        channel_id=order.channel_id,
+        message_ts=order.message_ts,
+        paid_at=order.paid_at,
+        paid_via=order.paid_via,
+        paid_by=order.paid_by,
+        storage_until=order.storage_until,
+        email_status=order.email_status,
+        created_at=order.created_at,
+    )
+
+
+def get_order(services: Services, order_id: int) -> OrderView:
+    with services.db.session() as session:
+        order = orders_repo.get(session, order_id)
+        if order is None:
+            raise NotFound("storage.order_not_found", order_no=str(order_id))
+        return order_view(order)
+
+
+def find_order(services: Services, order_no: str) -> OrderView:
+    """By order number as typed (case and spacing do not matter)."""
+    normalised = re.sub(r"[^0-9A-Z]", "", order_no.upper())
+    with services.db.session() as session:
+        order = orders_repo.by_order_no(session, normalised) if normalised else None
+        if order is None:
+            raise NotFound("storage.order_not_found", order_no=order_no.strip()[:40])
+        return order_view(order)
+
+
+def order_by_token(services: Services, token: str) -> OrderView | None:
+    """The customer page's order, or None for anything that is not a live token."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    with services.db.session() as session:
+        order = orders_repo.by_token(session, token)
+        return order_view(order) if order else None

@@ -1,0 +1,107 @@
+"""The customer's order page (`/orders/{token}`, its QR image) and the bank-transfer webhook."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.errors import DomainError, InvalidInput
+from bot.i18n import Translator
+from bot.payments import instructions_for, parse_transfer, qr_png, receive_transfer
+from bot.storage_orders import OrderStatus, order_by_token
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BODY = 64_000
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+}
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)
+
+
+def _not_found(t: Translator) -> Response:
+    html = _templates.get_template("order_not_found.html").render(t=t)
+    return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+
+
+def routes(ctx: Context) -> list[Route]:
+    services = ctx.services
+
+    async def order_page(request: Request) -> Response:
+        t = Translator("vi")
+        order = await run_in_threadpool(order_by_token, services, request.path_params["token"])
+        if order is None:
+            return _not_found(t)
+        payment = instructions_for(services, order)
+        html = _templates.get_template("order_page.html").render(
+            t=t,
+            order=order,
+            pay=payment,
+            paid=order.status is OrderStatus.PAID,
+            open=order.status is OrderStatus.AWAITING_PAYMENT,
+            tz=services.settings.tz,
+        )
+        return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    async def order_qr(request: Request) -> Response:
+        order = await run_in_threadpool(order_by_token, services, request.path_params["token"])
+        if order is None or order.status is not OrderStatus.AWAITING_PAYMENT:
+            return _not_found(Translator("vi"))
+        png = await run_in_threadpool(qr_png, services, order)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    async def payment_webhook(request: Request) -> Response:
+        secret = services.settings.payment_webhook_secret
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        expected = secret.get_secret_value().encode() if secret else b""
+        if (
+            not expected
+            or scheme.lower() != "apikey"
+            or not hmac.compare_digest(key.strip().encode(), expected)
+        ):
+            return JSONResponse({"success": False, "error": "unauthorized"}, status_code=401)
+        body = await request.body()
+        if len(body) > MAX_WEBHOOK_BODY:
+            return JSONResponse({"success": False, "error": "too large"}, status_code=413)
+        try:
+            payload: Any = json.loads(body)
+            transfer = parse_transfer(payload)
+        except (ValueError, InvalidInput) as exc:
+            field = getattr(exc, "field", None) or "body"
+            return JSONResponse({"success": False, "error": f"invalid {field}"}, status_code=400)
+        try:
+            outcome = await run_in_threadpool(
+                receive_transfer, services, transfer, services.clock.now()
+            )
+        except DomainError as exc:
+            return JSONResponse({"success": False, "error": exc.key}, status_code=422)
+        log.info("bank transfer %s: %s", transfer.provider_id, outcome.value)
+        return JSONResponse({"success": True, "outcome": outcome.value})
+
+    return [
+        Route("/orders/{token}", order_page, methods=["GET", "HEAD"]),
+        Route("/orders/{token}/qr.png", order_qr, methods=["GET", "HEAD"]),
+        Route("/payments/webhook", payment_webhook, methods=["POST"]),
+    ]

@@ -1,0 +1,168 @@
+"""The storage-order flow in Slack: start, form with live totals, submit, mark paid, messages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.errors import DomainError, InvalidInput
+from bot.i18n import Translator
+from bot.payments import mark_paid
+from bot.storage_orders import (
+    FieldErrors,
+    InvoiceInfo,
+    OrderForm,
+    PlaceOrder,
+    open_order_form,
+    package_by_code,
+    parse_quantity,
+    place_order,
+    price,
+    validate_invoice,
+)
+from handlers.blocks.storage_order import (
+    INVOICE_FIELDS,
+    OPEN_PAGE_ACTION,
+    QUANTITY_ACTION,
+    OrderFormMeta,
+    OrderRef,
+    notice_view,
+    order_form_view,
+)
+from handlers.context import Context
+from handlers.errors import error_text, unexpected_text
+from handlers.ids import Action, Callback
+from handlers.metadata import MetadataError, SubscriptionRef
+from handlers.storage_order_delivery import register_deliveries
+
+log = logging.getLogger(__name__)
+
+
+def _state_value(values: dict[str, Any], block_id: str) -> str | None:
+    block = values.get(block_id) or {}
+    for element in block.values():
+        return element.get("value")
+    return None
+
+
+def _form_and_meta(ctx: Context, view: dict[str, Any]) -> tuple[OrderForm, OrderFormMeta]:
+    meta = OrderFormMeta.decode(view.get("private_metadata"))
+    form = open_order_form(ctx.services, meta.subscription_id, ctx.services.clock.today())
+    return form, meta
+
+
+def register(app: App, ctx: Context) -> None:
+    services = ctx.services
+    register_deliveries(ctx)
+
+    @app.action(Action.STORAGE_ORDER_START)
+    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        t = ctx.languages.translator(user_id)
+        try:
+            ref = SubscriptionRef.decode(body["actions"][0].get("value"))
+            form = open_order_form(services, ref.subscription_id, services.clock.today())
+        except MetadataError:
+            respond(text=t("error.stale_button"), response_type="ephemeral", replace_original=False)
+            return
+        except DomainError as error:
+            respond(text=error_text(t, error), response_type="ephemeral", replace_original=False)
+            return
+        channel_id = (body.get("channel") or {}).get("id", "")
+        meta = OrderFormMeta(
+            subscription_id=form.subscription.id,
+            package_code=form.package.code,
+            channel_id=channel_id,
+            quantity=1,
+        )
+        view = order_form_view(t, form, price(form.package, 1), meta)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(QUANTITY_ACTION)
+    def on_quantity(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The seed's −/+: recompute the totals in place, keeping what was typed."""
+        ack()
+        view = body["view"]
+        t = ctx.languages.translator(body["user"]["id"])
+        try:
+            form, meta = _form_and_meta(ctx, view)
+        except (MetadataError, DomainError):
+            return  # the submit will say what is wrong
+        package = package_by_code(services, meta.package_code)
+        raw = _state_value(view["state"]["values"], "quantity")
+        note = None
+        try:
+            meta = meta.model_copy(update={"quantity": parse_quantity(raw, package)})
+        except InvalidInput as error:
+            note = error_text(t, error)
+        new_view = order_form_view(t, form, price(package, meta.quantity), meta, note=note)
+        client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+
+    @app.view(Callback.STORAGE_ORDER)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        t = ctx.languages.translator(user_id)
+        try:
+            _submit(ctx, ack, t, user_id, view)
+        except Exception as exc:  # never leave the modal spinning
+            ack(response_action="update", view=notice_view(t, unexpected_text(t, exc, "order")))
+
+    @app.action(Action.ORDER_MARK_PAID)
+    def on_mark_paid(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        t = ctx.languages.translator(user_id)
+        try:
+            order_id = OrderRef.decode(body["actions"][0].get("value")).order_id
+            mark_paid(services, order_id, user_id, services.clock.now())
+        except MetadataError:
+            text = t("error.stale_button")
+        except DomainError as error:
+            text = error_text(t, error)
+        else:
+            text = t("order.marked_paid")
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @app.action(OPEN_PAGE_ACTION)
+    def on_open_page(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the page, the bot only acknowledges
+
+
+def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str, Any]) -> None:
+    services = ctx.services
+    meta = OrderFormMeta.decode(view.get("private_metadata"))
+    values = view["state"]["values"]
+    package = package_by_code(services, meta.package_code)
+    errors: dict[str, str] = {}
+    quantity = meta.quantity
+    try:
+        quantity = parse_quantity(_state_value(values, "quantity"), package)
+    except InvalidInput as error:
+        errors["quantity"] = error_text(t, error)
+    invoice: InvoiceInfo | None = None
+    try:
+        invoice = validate_invoice({name: _state_value(values, name) for name, _ in INVOICE_FIELDS})
+    except FieldErrors as failed:
+        errors.update({name: error_text(t, e) for name, e in failed.errors.items()})
+    if errors or invoice is None:
+        ack(response_action="errors", errors=errors)
+        return
+    command = PlaceOrder(
+        submission_key=f"storage_order:{view['id']}",
+        subscription_id=meta.subscription_id,
+        package_code=package.code,
+        quantity=quantity,
+        invoice=invoice,
+        placed_by=user_id,
+        channel_id=meta.channel_id,
+    )
+    try:
+        place_order(services, command, services.clock.now())
+    except DomainError as error:
+        ack(response_action="update", view=notice_view(t, error_text(t, error)))
+        return
+    ack()

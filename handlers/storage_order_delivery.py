@@ -1,0 +1,143 @@
+"""Outbox deliverers of the storage-order flow: the order message and QR, the email, updates
+after payment or expiry, and notices to finance about transfers that need a person."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import NotFound
+from bot.i18n import Translator
+from bot.mail import Mailer, order_email
+from bot.outbox import OutboxJob, PermanentFailure, RetryLater
+from bot.payments import FINANCE_NOTICE, instructions_for, qr_png, transfer_notice
+from bot.storage_orders import CHANGED, EMAIL, PLACED, OrderStatus, OrderView, get_order
+from handlers.blocks import kit
+from handlers.blocks.payments import finance_notice_blocks
+from handlers.blocks.storage_order import order_blocks, order_text
+from handlers.context import Context
+from storage.repositories import outbox as outbox_repo
+from storage.repositories import storage_orders as orders_repo
+
+log = logging.getLogger(__name__)
+
+
+def order_page_url(ctx: Context, order: OrderView) -> str:
+    base = ctx.services.settings.public_base_url or "http://localhost:3000"
+    return f"{base}/orders/{order.token}"
+
+
+def _render(ctx: Context, order: OrderView) -> tuple[Translator, str, list[kit.Block]]:
+    t = ctx.languages.translator(order.placed_by)
+    blocks = order_blocks(
+        t,
+        order,
+        instructions_for(ctx.services, order),
+        page_url=order_page_url(ctx, order),
+        tz=ctx.services.settings.tz,
+    )
+    return t, order_text(t, order), blocks
+
+
+def register_deliveries(ctx: Context) -> None:
+    services, slack = ctx.services, ctx.slack
+    mailer = Mailer(services.settings.smtp_url)
+
+    def deliver_placed(job: OutboxJob) -> None:
+        """Post the order message (or DM it if the channel refuses), then the QR in its thread."""
+        order = get_order(services, job.payload["order_id"])
+        t, text, blocks = _render(ctx, order)
+        channel, ts = order.channel_id, order.message_ts
+        if ts is None:
+            try:
+                if not channel:
+                    raise PermanentFailure("no channel")
+                channel, ts = slack.post(channel, text, blocks)
+            except PermanentFailure:
+                channel, ts = slack.post(slack.dm_channel(order.placed_by), text, blocks)
+            with services.db.session() as session:
+                orders_repo.set_message(session, order.id, channel, ts)
+        if "qr" not in job.done:
+            slack.upload(
+                channel,
+                filename=f"VietQR-{order.order_no}.png",
+                content=qr_png(services, order),
+                title=t("order.qr_title", order_no=order.order_no),
+                thread_ts=ts,
+                comment=t("order.qr_comment", content=order.transfer_content),
+            )
+            job.checkpoint("qr")
+
+    def deliver_email(job: OutboxJob) -> None:
+        """Send the order email; while SMTP fails the message says it will be retried."""
+        order = get_order(services, job.payload["order_id"])
+        message = order_email(
+            order,
+            instructions_for(services, order),
+            page_url=order_page_url(ctx, order),
+            qr_png=qr_png(services, order),
+            sender=services.settings.mail_from,
+        )
+        try:
+            mailer.send(message)
+        except Exception:
+            if order.email_status != "retrying":
+                _set_email_status(ctx, order.id, "retrying")
+            raise
+        _set_email_status(ctx, order.id, "sent")
+
+    def deliver_changed(job: OutboxJob) -> None:
+        """Re-render the order message in place; after payment, the read-only guidance."""
+        order = get_order(services, job.payload["order_id"])
+        if order.message_ts is None:
+            raise RetryLater("the order message is not posted yet")
+        t, text, blocks = _render(ctx, order)
+        slack.update(order.channel_id, order.message_ts, text, blocks)
+        paid_now = order.status is OrderStatus.PAID and job.payload.get("event") == "paid"
+        if paid_now and "guidance" not in job.done:
+            guidance = t(
+                "order.read_only_guidance",
+                order_no=order.order_no,
+                user=order.placed_by,
+                storage_until=order.storage_until,
+                login_url=services.settings.amis_login_url,
+            )
+            thread = order.message_ts
+            slack.post(order.channel_id, guidance, [kit.section(guidance)], thread_ts=thread)
+            job.checkpoint("guidance")
+
+    def deliver_finance_notice(job: OutboxJob) -> None:
+        """Tell finance (each finance user by DM, else the support channel) what to check."""
+        try:
+            notice = transfer_notice(services, job.payload["transaction_id"])
+        except NotFound as exc:
+            raise PermanentFailure("transaction vanished") from exc
+        settings = services.settings
+        recipients = list(settings.finance_user_ids) or [settings.support_channel or ""]
+        for recipient in recipients:
+            if not recipient or recipient in job.done:
+                continue
+            t = ctx.languages.translator(recipient if recipient.startswith(("U", "W")) else None)
+            text, blocks = finance_notice_blocks(t, notice)
+            channel = slack.dm_channel(recipient) if recipient.startswith(("U", "W")) else recipient
+            slack.post(channel, text, blocks)
+            job.checkpoint(recipient)
+
+    services.outbox.register(PLACED, deliver_placed)
+    services.outbox.register(EMAIL, deliver_email)
+    services.outbox.register(CHANGED, deliver_changed)
+    services.outbox.register(FINANCE_NOTICE, deliver_finance_notice)
+
+
+def _set_email_status(ctx: Context, order_id: int, status: str) -> None:
+    """Record where the email stands and queue a re-render of the order message."""
+    now = ctx.services.clock.now()
+    with ctx.services.db.session() as session:
+        orders_repo.set_email_status(session, order_id, status)
+        outbox_repo.enqueue(
+            session,
+            CHANGED,
+            {"order_id": order_id, "event": f"email_{status}"},
+            now=now,
+            dedupe_key=f"{CHANGED}:email_{status}:{order_id}",
+        )
+    ctx.services.outbox.wake()

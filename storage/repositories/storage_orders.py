@@ -1,0 +1,121 @@
+"""Storage-order queries: open orders holding deletion, lookups, the one-time paid transition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import BankTransaction, Customer, StorageOrder, Subscription
+
+AWAITING_PAYMENT = "awaiting_payment"
+
+WITH_PARTIES = (selectinload(StorageOrder.customer), selectinload(StorageOrder.subscription))
+
+
+def open_orders(
+    session: Session, subscription_ids: Iterable[int], today: date
+) -> dict[int, StorageOrder]:
+    """Unpaid orders still within their payment deadline, by subscription."""
+    ids = list(subscription_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(StorageOrder).where(
+            StorageOrder.subscription_id.in_(ids),
+            StorageOrder.status == AWAITING_PAYMENT,
+            StorageOrder.payment_deadline >= today,
+        )
+    )
+    return {order.subscription_id: order for order in rows}
+
+
+def get(session: Session, order_id: int) -> StorageOrder | None:
+    return session.scalar(
+        select(StorageOrder).where(StorageOrder.id == order_id).options(*WITH_PARTIES)
+    )
+
+
+def by_submission_key(session: Session, key: str) -> StorageOrder | None:
+    return session.scalar(
+        select(StorageOrder).where(StorageOrder.submission_key == key).options(*WITH_PARTIES)
+    )
+
+
+def by_order_no(session: Session, order_no: str) -> StorageOrder | None:
+    return session.scalar(
+        select(StorageOrder).where(StorageOrder.order_no == order_no).options(*WITH_PARTIES)
+    )
+
+
+def by_token(session: Session, token: str) -> StorageOrder | None:
+    return session.scalar(
+        select(StorageOrder).where(StorageOrder.token == token).options(*WITH_PARTIES)
+    )
+
+
+def subscription_with_customer(session: Session, subscription_id: int) -> Subscription | None:
+    return session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .options(selectinload(Subscription.customer).selectinload(Customer.subscriptions))
+    )
+
+
+def mark_paid(
+    session: Session,
+    order_id: int,
+    *,
+    at: datetime,
+    via: str,
+    by: str,
+    storage_until: date,
+) -> bool:
+    """awaiting_payment → paid, once: the conditional update is the race arbiter."""
+    changed = session.execute(
+        update(StorageOrder)
+        .where(StorageOrder.id == order_id, StorageOrder.status == AWAITING_PAYMENT)
+        .values(status="paid", paid_at=at, paid_via=via, paid_by=by, storage_until=storage_until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def archive_subscription(session: Session, subscription_id: int, storage_until: date) -> None:
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription_id)
+        .values(storage_until=storage_until, data_deleted_on=None)
+    )
+
+
+def set_message(session: Session, order_id: int, channel_id: str, ts: str) -> None:
+    session.execute(
+        update(StorageOrder)
+        .where(StorageOrder.id == order_id)
+        .values(channel_id=channel_id, message_ts=ts)
+    )
+
+
+def set_email_status(session: Session, order_id: int, status: str) -> None:
+    session.execute(
+        update(StorageOrder).where(StorageOrder.id == order_id).values(email_status=status)
+    )
+
+
+def transaction_by_provider_id(session: Session, provider_id: str) -> BankTransaction | None:
+    return session.scalar(select(BankTransaction).where(BankTransaction.provider_id == provider_id))
+
+
+def add_transaction(session: Session, **values: Any) -> BankTransaction:
+    transaction = BankTransaction(**values)
+    session.add(transaction)
+    session.flush()
+    return transaction
+
+
+def transaction(session: Session, transaction_id: int) -> BankTransaction | None:
+    return session.get(BankTransaction, transaction_id)

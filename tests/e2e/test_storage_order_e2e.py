@@ -1,0 +1,306 @@
+"""The storage-package procedure (seed 000) end to end: signed Slack HTTP into `serve`, the fake
+Slack Web API, a real SMTP server, the web routes in headless Chromium, the payment webhook."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from dateutil.relativedelta import relativedelta
+from PIL import Image
+
+from bot.clock import Clock
+from bot.config import load_settings
+from bot.importer import import_file
+from bot.vietqr import parse_payload
+from handlers.metadata import SubscriptionRef
+from storage.db import Database
+from storage.models import Subscription
+from tests.conftest import bot_env
+from tests.e2e.slack_helpers import buttons, text_of
+from tests.factories import row, tax_code, write_csv
+from tests.rig.bot_process import SIGNING_SECRET, BotProcess
+from tests.rig.fake_slack import FakeSlack
+from tests.rig.slack_client import SignedSlack
+from tests.rig.smtp import SmtpSink
+
+TODAY = Clock(load_settings(_env_file=None).tz).today()
+EXPIRED_ON = TODAY - timedelta(days=12)
+MISA = "0101243150"
+WEBHOOK_KEY = "webhook-key-7f3a9c"
+FINANCE = "U0FINANCE"
+BANK = {
+    "BANK_BIN": "970418",
+    "BANK_ACCOUNT_NO": "12510000123456",
+    "BANK_ACCOUNT_NAME": "CONG TY CO PHAN MISA",
+}
+QUANTITY = "storage_order.quantity"
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Database:
+    rows = [
+        row(MISA, "Công ty Cổ phần MISA", "HD-KT-01", EXPIRED_ON, email="ketoan@misa.com.vn"),
+        row(
+            MISA,
+            "Công ty Cổ phần MISA",
+            "HD-KT-02",
+            TODAY + timedelta(days=90),
+            email="ketoan@misa.com.vn",
+        ),
+    ]
+    rows += [
+        row(tax_code(500 + i), f"Công ty TNHH Lưu Trữ {i}", f"HD-LT-{i}", TODAY - timedelta(days=5))
+        for i in range(6)
+    ]
+    path = write_csv(tmp_path_factory.mktemp("data") / "customers.csv", rows)
+    database = Database(module_database_url)
+    assert import_file(database, path).rejected == 0
+    return database
+
+
+@pytest.fixture(scope="module")
+def bot(
+    module_database_url: str,
+    database: Database,
+    fake_slack: FakeSlack,
+    smtp: SmtpSink,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BotProcess]:
+    home = tmp_path_factory.mktemp("home")
+    env = bot_env(
+        module_database_url,
+        fake_slack,
+        home,
+        SMTP_URL=smtp.url,
+        PAYMENT_WEBHOOK_SECRET=WEBHOOK_KEY,
+        FINANCE_USER_IDS=FINANCE,
+        SUPPORT_CHANNEL="C_SUPPORT",
+        **BANK,
+    )
+    process = BotProcess(env, home / "bot.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
+    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
+    yield client
+    client.close()
+
+
+def subscription_id(database: Database, contract_no: str) -> int:
+    with database.session() as session:
+        return session.query(Subscription.id).filter_by(contract_no=contract_no).scalar()
+
+
+def open_form(slack: SignedSlack, fake: FakeSlack, query: str, contract_no: str) -> dict[str, Any]:
+    ack = slack.check_ack(slack.command(query))
+    (button,) = [b for b in buttons(ack) if contract_no in b["text"]["text"]]
+    assert button["action_id"] == "storage_order.start"
+    mark = fake.mark()
+    slack.block_action("storage_order.start", button["value"], message=ack, channel_id="C_SUPPORT")
+    call = fake.wait_for("views.open", after=mark)
+    assert call.ok, call.response
+    return fake.view(call.response["view"]["id"])
+
+
+def order_message(fake: FakeSlack, mark: int) -> dict[str, Any]:
+    call = fake.wait_for(
+        "chat.postMessage", lambda c: "Đơn hàng LT" in str(c.params.get("blocks")), after=mark
+    )
+    assert call.ok, call.response
+    return fake.message(call.response["channel"], call.response["ts"])
+
+
+def order_number(message: dict[str, Any]) -> str:
+    found = re.search(r"LT\d{6}[0-9A-Z]{6}", text_of(message))
+    assert found, text_of(message)
+    return found.group(0)
+
+
+def transfer(order_no: str, amount: int, tx_id: str, content: str | None = None) -> dict:
+    return {
+        "id": tx_id,
+        "gateway": "BIDV",
+        "transactionDate": "2026-11-22 10:15:00",
+        "accountNumber": BANK["BANK_ACCOUNT_NO"],
+        "content": content if content is not None else f"{order_no} thanh toan",
+        "transferType": "in",
+        "transferAmount": amount,
+        "referenceCode": f"FT{tx_id}",
+    }
+
+
+def webhook(bot: BotProcess, body: dict, key: str = WEBHOOK_KEY) -> httpx.Response:
+    return httpx.post(
+        f"{bot.base_url}/payments/webhook", json=body, headers={"Authorization": f"Apikey {key}"}
+    )
+
+
+def test_the_whole_procedure(
+    bot: BotProcess, slack: SignedSlack, fake_slack: FakeSlack, smtp: SmtpSink, database: Database
+) -> None:
+    fake = fake_slack
+    # An active account is refused on the server, even with a forged button.
+    active = SubscriptionRef(subscription_id=subscription_id(database, "HD-KT-02")).encode()
+    mark = len(fake.responses)
+    slack.block_action("storage_order.start", active, channel_id="C_SUPPORT")
+    refusal = fake.wait_for_response(after=mark)
+    until = (TODAY + timedelta(days=90)).strftime("%d/%m/%Y")
+    assert f"vẫn còn hạn sử dụng đến {until}" in text_of(refusal.body)
+
+    # The expired account opens the form, prefilled from the customer.
+    view = open_form(slack, fake, MISA, "HD-KT-01")
+    form_text = text_of(view)
+    assert "Công ty Cổ phần MISA" in form_text and "KCT" in form_text
+    assert "Kiểm tra thật kỹ email nhận hóa đơn" in form_text
+    assert "*Tổng cộng: 1.000.000 đ*" in form_text
+
+    # The seed's −/+: quantity 3 recomputes the totals in place.
+    mark = fake.mark()
+    slack.block_action(QUANTITY, "3", view=view, user_id="U_STAFF")
+    update = fake.wait_for("views.update", after=mark)
+    assert update.ok, update.response
+    view = fake.view(view["id"])
+    assert "*Tổng cộng: 3.000.000 đ*" in text_of(view)
+
+    # A bad email is refused inline; everything typed is kept.
+    typed = {"recipient_name": "Trần Thị Bình", "invoice_email": "binh..tran@misa.com.vn"}
+    ack = slack.check_ack(slack.view_submission(view, typed, user_id="U_STAFF"))
+    assert ack["response_action"] == "errors" and set(ack["errors"]) == {"invoice_email"}
+    assert "binh..tran@misa.com.vn" in ack["errors"]["invoice_email"]
+
+    mark = fake.mark()
+    fixed = {**typed, "invoice_email": "binh.tran@misa.com.vn", "quantity": "3"}
+    response = slack.view_submission(view, fixed, user_id="U_STAFF")
+    assert slack.check_ack(response) is None  # the modal closes
+
+    # (1) the order message with the page link, (2) payment details and the QR in its thread.
+    message = order_message(fake, mark)
+    order_no = order_number(message)
+    text = text_of(message)
+    assert "3.000.000 đ" in text and "BIDV" in text and "12510000123456" in text
+    assert f"{order_no} thanh toan" in text
+    (page_button,) = [b for b in buttons(message) if b.get("url")]
+    page_url = page_button["url"]
+    assert re.fullmatch(rf"{re.escape(bot.base_url)}/orders/[A-Za-z0-9_\-]{{43}}", page_url)
+
+    upload = fake.wait_for("files.completeUploadExternal", after=mark)
+    assert upload.ok, upload.response
+    (qr_file,) = [f for f in fake.uploaded_files() if order_no in f.title]
+    assert qr_file.thread_ts == message["ts"]
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_file.content)))
+    assert len(decoded) == 1
+    qr = parse_payload(decoded[0].text)
+    assert qr.crc_ok and qr.bank_bin == "970418" and qr.account_no == "12510000123456"
+    assert qr.amount == 3_000_000 and order_no in qr.purpose
+    assert fake.calls_to("files.upload") == []
+
+    # (3) the email reached the invoice address, with the order, link, details and QR.
+    email = smtp.wait_for(lambda m: order_no in m["Subject"])
+    assert email["To"] == "binh.tran@misa.com.vn"
+    plain = email.get_body(preferencelist=("plain",)).get_content()
+    assert "3.000.000 đ" in plain and page_url in plain and f"{order_no} thanh toan" in plain
+    images = [p for p in email.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    assert (
+        parse_payload(
+            zxingcpp.read_barcodes(Image.open(io.BytesIO(images[0].get_content())))[0].text
+        ).amount
+        == 3_000_000
+    )
+    fake.wait_for("chat.update", lambda c: "Đã gửi email đơn hàng tới" in str(c.params), after=mark)
+
+    # The order page, as the customer sees it in a browser.
+    seen = browser_view(page_url)
+    assert order_no in seen["text"] and "3.000.000 đ" in seen["text"]
+    assert "Chờ thanh toán" in seen["text"] and seen["qr_width"] > 0
+
+    # Underpayment and an unmatched transfer are recorded and shown to finance, never paid.
+    assert webhook(bot, transfer(order_no, 1_000, "9001")).json()["outcome"] == "underpaid"
+    assert (
+        webhook(bot, transfer(order_no, 5_000, "9002", "chuyen tien hoc phi")).json()["outcome"]
+        == "unmatched"
+    )
+    finance_dm = f"D{FINANCE}"
+    fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == finance_dm and "thiếu tiền" in str(c.params),
+        after=mark,
+    )
+    fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == finance_dm and "không khớp" in str(c.params),
+        after=mark,
+    )
+    assert webhook(bot, transfer(order_no, 3_000_000, "9003"), key="wrong").status_code == 401
+
+    # The bank mangles the content; the order is still found and paid, once.
+    mangled = f"MBVCB.3312.{order_no[:5].lower()}-{order_no[5:].lower()} thanh toan. CT tu 0011"
+    mark = fake.mark()
+    paid = webhook(bot, transfer(order_no, 3_000_000, "9004", mangled))
+    assert paid.status_code == 200 and paid.json() == {"success": True, "outcome": "paid"}
+    assert (
+        webhook(bot, transfer(order_no, 3_000_000, "9004", mangled)).json()["outcome"]
+        == "duplicate"
+    )
+    updated = fake.wait_for(
+        "chat.update",
+        lambda c: c.params.get("ts") == message["ts"] and "Đã thanh toán" in str(c.params),
+        after=mark,
+    )
+    assert updated.ok
+    message = fake.message(fake.channel_of(message["ts"]), message["ts"])
+    assert message is not None and "order.mark_paid" not in str(message["blocks"])
+    guidance = fake.wait_for(
+        "chat.postMessage", lambda c: c.params.get("thread_ts") == message["ts"], after=mark
+    )
+    assert "chỉ đọc" in str(guidance.params) and "không thể thêm, sửa hoặc xóa" in str(
+        guidance.params
+    )
+
+    storage_until = (EXPIRED_ON + relativedelta(months=36)).strftime("%d/%m/%Y")
+    lookup = text_of(slack.check_ack(slack.command(MISA)))
+    assert f"lưu trữ chỉ đọc đến {storage_until}" in lookup
+    assert "Đã thanh toán" in browser_view(page_url)["text"]
+
+    history = text_of(slack.check_ack(slack.command(f"order {order_no.lower()}")))
+    assert "đặt hàng" in history and "thanh toán" in history and "<@U_STAFF>" in history
+    assert [c for c in fake.calls if not c.ok and c.method != "files.upload"] == []
+
+
+def browser_view(url: str) -> dict[str, Any]:
+    """Load a page in headless Chromium; what a person sees, and whether the QR loaded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            response = page.goto(url)
+            assert response is not None and response.status == 200
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate(
+                "() => { const img = document.querySelector('#qr');"
+                " return img && img.complete ? img.naturalWidth : 0; }"
+            )
+            return {"text": page.inner_text("body"), "qr_width": width}
+        finally:
+            browser.close()
