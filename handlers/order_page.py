@@ -100,8 +100,13 @@ def routes(ctx: Context) -> list[Route]:
         log.info("bank transfer %s: %s", transfer.provider_id, outcome.value)
         return JSONResponse({"success": True, "outcome": outcome.value})
 
+    async def no_such_order(_request: Request) -> Response:
+        return _not_found(Translator("vi"))
+
     return [
         Route("/orders/{token}", order_page, methods=["GET", "HEAD"]),
         Route("/orders/{token}/qr.png", order_qr, methods=["GET", "HEAD"]),
+        # Anything else under /orders answers exactly like an unknown token.
+        Route("/orders/{rest:path}", no_such_order, methods=["GET", "HEAD"]),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
     ]

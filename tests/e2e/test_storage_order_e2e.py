@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -304,3 +305,154 @@ def browser_view(url: str) -> dict[str, Any]:
             return {"text": page.inner_text("body"), "qr_width": width}
         finally:
             browser.close()
+
+
+def place(
+    slack: SignedSlack, fake: FakeSlack, contract_no: str, company: str, **values: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Open the form for `contract_no`, submit it; (the view, the posted order message)."""
+    view = open_form(slack, fake, company, contract_no)
+    mark = fake.mark()
+    submitted = {"invoice_email": "ketoan@example.vn", **values}
+    assert slack.check_ack(slack.view_submission(view, submitted, user_id="U_STAFF")) is None
+    return view, order_message(fake, mark)
+
+
+def test_double_submission_and_slack_retry_create_one_order(
+    slack: SignedSlack, fake_slack: FakeSlack
+) -> None:
+    view = open_form(slack, fake_slack, "luu tru 0", "HD-LT-0")
+    mark = fake_slack.mark()
+    # A double click on "Đặt hàng" and Slack re-delivering the submission (a retry): three
+    # deliveries of the same view while it is still on screen.
+    submitted = {"invoice_email": "ketoan@example.vn"}
+    for retry in (None, None, 1):
+        response = slack.view_submission(
+            view, submitted, user_id="U_STAFF", retry_num=retry, apply_ack=False
+        )
+        assert response.status_code == 200 and slack.check_ack(response) is None
+    message = order_message(fake_slack, mark)
+    order_no = order_number(message)
+    time.sleep(2)  # give a duplicate every chance to appear
+    posted = [
+        c
+        for c in fake_slack.calls[mark:]
+        if c.method == "chat.postMessage" and "Đơn hàng LT" in str(c.params.get("blocks"))
+    ]
+    assert len(posted) == 1 and order_no in str(posted[0].params)
+
+
+def test_a_second_order_for_the_same_account_is_refused(
+    slack: SignedSlack, fake_slack: FakeSlack, database: Database
+) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-1", "luu tru 1")
+    order_no = order_number(message)
+    lookup = text_of(slack.check_ack(slack.command("luu tru 1")))
+    assert order_no not in lookup or "chờ thanh toán" in lookup
+    value = SubscriptionRef(subscription_id=subscription_id(database, "HD-LT-1")).encode()
+    mark = len(fake_slack.responses)
+    slack.block_action("storage_order.start", value, channel_id="C_SUPPORT")
+    refusal = fake_slack.wait_for_response(after=mark)
+    assert f"đã có đơn lưu trữ *{order_no}* đang chờ thanh toán" in text_of(refusal.body)
+
+
+def test_renewed_meanwhile_is_refused_on_submit(
+    slack: SignedSlack, fake_slack: FakeSlack, database: Database
+) -> None:
+    view = open_form(slack, fake_slack, "luu tru 2", "HD-LT-2")
+    renewed_until = TODAY + timedelta(days=365)
+    with database.session() as session:
+        session.query(Subscription).filter_by(contract_no="HD-LT-2").update(
+            {"expires_on": renewed_until}
+        )
+    response = slack.view_submission(view, {"invoice_email": "a@example.vn"}, user_id="U_STAFF")
+    ack = slack.check_ack(response)
+    assert ack["response_action"] == "update"
+    assert f"vẫn còn hạn sử dụng đến {renewed_until:%d/%m/%Y}" in text_of(ack["view"])
+
+
+def test_only_finance_marks_paid(
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
+) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-3", "luu tru 3")
+    mark = len(fake_slack.responses)
+    slack.click(message, "order.mark_paid", user_id="U_STAFF")
+    refused = fake_slack.wait_for_response(after=mark)
+    assert "Chỉ bộ phận tài chính" in text_of(refused.body)
+    assert "Chờ thanh toán" in text_of(
+        fake_slack.message(fake_slack.channel_of(message["ts"]), message["ts"])
+    )
+
+    mark_calls = fake_slack.mark()
+    mark = len(fake_slack.responses)
+    slack.click(message, "order.mark_paid", user_id=FINANCE)
+    assert "Đã ghi nhận thanh toán" in text_of(fake_slack.wait_for_response(after=mark).body)
+    fake_slack.wait_for(
+        "chat.update",
+        lambda c: c.params.get("ts") == message["ts"] and f"<@{FINANCE}>" in str(c.params),
+        after=mark_calls,
+    )
+    # A stale second click (sent before the update reached the screen) and a transfer
+    # arriving afterwards change nothing.
+    (paid_button,) = [b for b in buttons(message) if b["action_id"] == "order.mark_paid"]
+    mark = len(fake_slack.responses)
+    slack.block_action(
+        "order.mark_paid", paid_button["value"], user_id=FINANCE, channel_id="C_SUPPORT"
+    )
+    assert "đã được thanh toán trước đó" in text_of(fake_slack.wait_for_response(after=mark).body)
+    order_no = order_number(message)
+    late = webhook(bot, transfer(order_no, 1_000_000, f"late-{order_no}"))
+    assert late.json()["outcome"] == "already_paid"
+
+
+def test_mail_outage_loses_nothing(
+    slack: SignedSlack, fake_slack: FakeSlack, smtp: SmtpSink
+) -> None:
+    smtp.stop()
+    try:
+        _, message = place(slack, fake_slack, "HD-LT-4", "luu tru 4")
+        order_no = order_number(message)
+        fake_slack.wait_for(
+            "chat.update",
+            lambda c: c.params.get("ts") == message["ts"] and "sẽ tự gửi lại" in str(c.params),
+            timeout=20,
+        )
+    finally:
+        smtp.start()
+    email = smtp.wait_for(lambda m: order_no in m["Subject"], timeout=60)
+    assert email["To"] == "ketoan@example.vn"
+    fake_slack.wait_for(
+        "chat.update",
+        lambda c: c.params.get("ts") == message["ts"] and "Đã gửi email" in str(c.params),
+        timeout=20,
+    )
+
+
+def test_unknown_and_malformed_tokens_look_the_same(bot: BotProcess) -> None:
+    unknown = httpx.get(f"{bot.base_url}/orders/{'A' * 43}")
+    malformed = httpx.get(f"{bot.base_url}/orders/..%2F..%2Fetc")
+    short = httpx.get(f"{bot.base_url}/orders/abc/qr.png")
+    assert unknown.status_code == malformed.status_code == short.status_code == 404
+    assert unknown.text == malformed.text == short.text
+    assert "Không tìm thấy đơn hàng" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("not json", 400),
+        ("[]", 400),
+        ('{"id": "1", "transferType": "in"}', 400),
+        ('{"id": "1", "transferType": "in", "transferAmount": -5}', 400),
+        ('{"id": "1", "transferType": "sideways", "transferAmount": 5}', 400),
+        ('{"id": {"$ne": 1}, "transferType": "in", "transferAmount": 5}', 400),
+    ],
+)
+def test_malformed_notifications_are_refused(bot: BotProcess, body: str, status: int) -> None:
+    response = httpx.post(
+        f"{bot.base_url}/payments/webhook",
+        content=body,
+        headers={"Authorization": f"Apikey {WEBHOOK_KEY}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == status
+    assert response.json()["success"] is False
