@@ -42,8 +42,11 @@ def state_label(t: Translator, lc: Lifecycle) -> str:
 
 def subscription_line(t: Translator, sub: SubscriptionCard) -> str:
     """One mrkdwn line: product, contract, expiry date, state with its day counts."""
-    return (
+    line = (
         f"• *{t(f'product.{sub.product.value}')}* · {t('lookup.contract')} "
         f"`{escape(sub.contract_no)}` · {t('lookup.expires')} {t.day(sub.expires_on)} · "
         f"{state_label(t, sub.lifecycle)}: {describe_lifecycle(t, sub.lifecycle)}"
     )
+    if sub.open_order_no:
+        line += " · " + t("lookup.open_order", order_no=sub.open_order_no)
+    return line

@@ -347,8 +347,9 @@ def test_a_second_order_for_the_same_account_is_refused(
 ) -> None:
     _, message = place(slack, fake_slack, "HD-LT-1", "luu tru 1")
     order_no = order_number(message)
-    lookup = text_of(slack.check_ack(slack.command("luu tru 1")))
-    assert order_no not in lookup or "chờ thanh toán" in lookup
+    lookup = slack.check_ack(slack.command("luu tru 1"))
+    assert f"đơn lưu trữ `{order_no}` đang chờ thanh toán" in text_of(lookup)
+    assert [b["action_id"] for b in buttons(lookup)] == []
     value = SubscriptionRef(subscription_id=subscription_id(database, "HD-LT-1")).encode()
     mark = len(fake_slack.responses)
     slack.block_action("storage_order.start", value, channel_id="C_SUPPORT")
