@@ -163,7 +163,8 @@ def parse_lookup_query(raw: str) -> LookupQuery:
     if looks_like_tax_code(text):
         return LookupQuery(text=text, tax_code=parse_tax_code(text))
     words = tuple(dict.fromkeys(fold(text).split()))
-    long_words = tuple(w for w in words if len(w) > 1) or words
+    # Single letters match too much to mean anything; single digits ("Chi nhánh 1") do.
+    long_words = tuple(w for w in words if len(w) > 1 or w.isdigit()) or words
     if not long_words:
         raise InvalidInput("lookup.no_words", field="query", value=text)
     return LookupQuery(text=text, words=long_words[:MAX_NAME_TOKENS])

@@ -84,6 +84,11 @@ def test_word_prefixes_match(customers: Database) -> None:
     assert card.is_public and card.budget_code == "1012345"
 
 
+def test_digits_count_as_words(customers: Database) -> None:
+    names = [c.name for c in lookup_customers(customers, "hoa binh 7", TODAY).customers]
+    assert names == ["Công ty TNHH Thương mại Hòa Bình 7"]
+
+
 def test_at_most_ten_with_a_hint(customers: Database) -> None:
     result = lookup_customers(customers, "hoa binh", TODAY)
     assert len(result.customers) == MAX_RESULTS
