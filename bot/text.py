@@ -18,5 +18,12 @@ def fold(text: str) -> str:
 
 def clean_line(text: str, max_length: int) -> str:
     """One line of user text: control characters removed, spaces collapsed, length capped."""
+    if (
+        text.isprintable()
+        and "  " not in text
+        and text.strip() == text
+        and unicodedata.is_normalized("NFC", text)
+    ):
+        return text[:max_length]  # already clean: the common case, kept cheap for imports
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
     return " ".join(text.split())[:max_length]

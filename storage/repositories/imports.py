@@ -62,11 +62,12 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     ids = {tc: c.id for tc, c in existing.items()}
     new = [c for tc, c in customers.items() if tc not in existing]
     if new:
+        # Core executemany (not the ORM bulk path with RETURNING): much faster; ids read back.
+        session.connection().execute(insert(Customer.__table__), new)
         inserted = session.execute(
-            insert(Customer).returning(
-                Customer.id, Customer.tax_code, sort_by_parameter_order=True
-            ),
-            new,
+            select(Customer.id, Customer.tax_code).where(
+                Customer.tax_code.in_([c["tax_code"] for c in new])
+            )
         )
         ids.update({tax_code: customer_id for customer_id, tax_code in inserted})
 
@@ -94,7 +95,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         else:
             unchanged += 1
     if inserts:
-        session.execute(insert(Subscription), inserts)
+        session.connection().execute(insert(Subscription.__table__), inserts)
     if updates:
         session.execute(update(Subscription), updates)
     return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
