@@ -144,7 +144,7 @@ def parse_phone(raw: str, *, field: str = "phone") -> str:
 
 
 MAX_QUERY_LENGTH = 200
-MAX_NAME_TOKENS = 8
+MAX_NAME_TOKENS = 12
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,15 @@ def test_word_prefixes_match(customers: Database) -> None:
     assert card.is_public and card.budget_code == "1012345"
 
 
+def test_legal_form_words_order_but_do_not_exclude(customers: Database) -> None:
+    names = [c.name for c in lookup_customers(customers, "cong ty tnhh misaki", TODAY).customers]
+    assert names == ["Công ty TNHH Misaki Việt Nam"]
+    names = [c.name for c in lookup_customers(customers, "cong ty co phan misa", TODAY).customers]
+    assert names[0] == "Công ty Cổ phần MISA"
+    only_common = lookup_customers(customers, "cong ty co phan", TODAY).customers
+    assert {"Công ty Cổ phần MISA", "Công ty Cổ phần Sữa Việt"} <= {c.name for c in only_common}
+
+
 def test_digits_count_as_words(customers: Database) -> None:
     names = [c.name for c in lookup_customers(customers, "hoa binh 7", TODAY).customers]
     assert names == ["Công ty TNHH Thương mại Hòa Bình 7"]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, literal, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Customer, Subscription
@@ -43,44 +52,110 @@ def find_by_tax_code(session: Session, tax_code: str, root: str, limit: int) -> 
     return customers
 
 
+# Ranking reads every match; beyond this many, a ranked list would take longer than a person
+# waits, and the words typed are too common to rank meaningfully anyway ("cong ty tnhh").
+RANK_LIMIT = 20_000
+
+# Legal-form words found in most company names. Their posting lists are huge and intersecting
+# them costs more than all the rest; when a query has other words, those do the searching and
+# these only order the results.
+COMMON_NAME_WORDS = frozenset(
+    {"cong", "ty", "co", "phan", "tnhh", "mtv", "tap", "doan", "chi", "nhanh", "doanh", "nghiep"}
+)
+
+
 def search_by_name(session: Session, words: Sequence[str], limit: int) -> list[Customer]:
-    """Customers whose folded name has every word as a word prefix, best match first."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        ids = _search_ids_postgres(session, words, limit)
-    else:
-        ids = _search_ids_sqlite(session, words, limit)
+    """Customers whose folded name has the words typed (the last may be unfinished), best first.
+
+    The words together and in order come first, then anywhere; within each tier the database
+    ranks the matches when there are few enough. Names with more of the typed words (legal
+    forms included) then move up.
+    """
+    searching = [w for w in words if w not in COMMON_NAME_WORDS] or list(words)
+    if words[-1] not in searching:
+        searching.append(words[-1])  # the word being typed always searches (as a prefix)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    search = _PostgresSearch(searching) if postgres else _SqliteSearch(searching)
+    # Words set aside still decide the order: draw a larger pool to order them by.
+    pool = limit * 4 if len(searching) < len(words) else limit
+    ids: list[int] = []
+    for tier in search.tiers():
+        many = session.execute(search.count_up_to(tier, RANK_LIMIT + 1)).scalar_one() > RANK_LIMIT
+        rows = session.execute(search.ids(tier, pool, ranked=not many))
+        ids += [found for (found,) in rows if found not in ids]
+        if len(ids) >= pool:
+            break
     if not ids:
         return []
-    by_id = {
+    found = {
         c.id: c
         for c in session.scalars(
             select(Customer).where(Customer.id.in_(ids)).options(WITH_SUBSCRIPTIONS)
         )
     }
-    return [by_id[i] for i in ids if i in by_id]
+    ordered = [found[i] for i in ids if i in found]
+    typed = set(words)
+    ordered.sort(key=lambda c: -len(typed & set(c.name_folded.split())))  # stable
+    return ordered[:limit]
 
 
-def _search_ids_sqlite(session: Session, words: Sequence[str], limit: int) -> list[int]:
-    # Words are folded to [a-z0-9]; quoting keeps FTS5 syntax out of user input anyway.
-    match = " ".join(f'"{w}"*' for w in words)
-    rows = session.execute(
-        text(
+def _last_is_prefix(words: Sequence[str]) -> bool:
+    """The last word may be unfinished; a single letter as a prefix would match everything."""
+    return len(words[-1]) > 1
+
+
+class _SqliteSearch:
+    """FTS5 over the folded name. Words are [a-z0-9]+ and quoted: no FTS syntax from input."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        star = "*" if _last_is_prefix(words) else ""
+        phrase = f'"{" ".join(words)}"{star}'
+        every = " ".join(f'"{w}"' for w in words[:-1])
+        every = f'{every} "{words[-1]}"{star}'.strip()
+        self._tiers = [phrase, every] if len(words) > 1 else [every]
+
+    def tiers(self) -> list[str]:
+        return self._tiers
+
+    def count_up_to(self, tier: str, cap: int) -> TextClause:
+        return text(
+            "SELECT count(*) FROM (SELECT rowid FROM customer_name_fts "
+            "WHERE customer_name_fts MATCH :match LIMIT :cap)"
+        ).bindparams(match=tier, cap=cap)
+
+    def ids(self, tier: str, limit: int, *, ranked: bool) -> TextClause:
+        order = "rank, rowid" if ranked else "rowid"
+        return text(
             "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match "
-            "ORDER BY rank, rowid LIMIT :limit"
-        ),
-        {"match": match, "limit": limit},
-    )
-    return [row[0] for row in rows]
+            f"ORDER BY {order} LIMIT :limit"
+        ).bindparams(match=tier, limit=limit)
 
 
-def _search_ids_postgres(session: Session, words: Sequence[str], limit: int) -> list[int]:
-    padded = literal(" ") + Customer.name_folded
-    conditions = [padded.like(f"% {w}%") for w in words]
-    query = " ".join(words)
-    rows = session.execute(
-        select(Customer.id)
-        .where(and_(*conditions))
-        .order_by(func.similarity(Customer.name_folded, query).desc(), Customer.id)
-        .limit(limit)
-    )
-    return [row[0] for row in rows]
+class _PostgresSearch:
+    """pg_trgm on ' ' || folded name || ' ': word patterns the trigram index serves."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        padded = literal(" ") + Customer.name_folded + literal(" ")
+        prefix = _last_is_prefix(words)
+        # Words are [a-z0-9]+, so they are safe inside LIKE patterns.
+        patterns = [f"% {w} %" for w in words[:-1]]
+        patterns.append(f"% {words[-1]}{'' if prefix else ' '}%")
+        every = and_(*(padded.like(p) for p in patterns))
+        phrase = padded.like(f"% {' '.join(words)}{'' if prefix else ' '}%")
+        self._tiers = [phrase, every] if len(words) > 1 else [every]
+        self.query = " ".join(words)
+
+    def tiers(self) -> list[ColumnElement[bool]]:
+        return self._tiers
+
+    def count_up_to(self, tier: ColumnElement[bool], cap: int) -> Select:
+        matches = select(Customer.id).where(tier).limit(cap).subquery()
+        return select(func.count()).select_from(matches)
+
+    def ids(self, tier: ColumnElement[bool], limit: int, *, ranked: bool) -> Select:
+        order = (
+            (func.similarity(Customer.name_folded, self.query).desc(), Customer.id)
+            if ranked
+            else (Customer.id,)
+        )
+        return select(Customer.id).where(tier).order_by(*order).limit(limit)
