@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,7 +91,18 @@ def run_job(services: Services, name: str, at: datetime | None = None) -> JobOut
     settings.require(*spec.requires)
     now = services.clock.now()
     run = Run(at=(at or now).astimezone(settings.tz), now=now)
+    started = time.perf_counter()
     outcome = spec.run(services.db, ReminderConfig.from_settings(settings), run)
+    log.info(
+        "job %s as of %s: %s due, %s reminders claimed, %s already claimed %sin %.3f s",
+        name,
+        run.at.isoformat(timespec="minutes"),
+        outcome.due,
+        len(outcome.claimed),
+        outcome.already,
+        f"{outcome.facts} " if outcome.facts else "",
+        time.perf_counter() - started,
+    )
     services.outbox.wake()
     return outcome
 
@@ -107,18 +119,9 @@ def fire(name: str) -> None:
         log.error("job %s fired without a running scheduler", name)
         return
     try:
-        outcome = run_job(services, name)
+        run_job(services, name)
     except SettingsError as exc:
         log.error("job %s not run: %s", name, exc)
-        return
-    log.info(
-        "job %s: %s due, %s reminders claimed, %s already claimed %s",
-        name,
-        outcome.due,
-        len(outcome.claimed),
-        outcome.already,
-        outcome.facts or "",
-    )
 
 
 def _same_schedule(a: BaseTrigger, b: BaseTrigger) -> bool:

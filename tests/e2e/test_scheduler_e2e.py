@@ -134,7 +134,8 @@ def test_a_run_missed_while_stopped_is_caught_up_once(
     time.sleep(1.0)
     scheduler.stop()
     logs = scheduler.logs()
-    assert logs.count("job expiry-reminders: 2 due, 2 reminders claimed") == 1, logs
+    assert logs.count(": 2 due, 2 reminders claimed") == 1
+    assert logs.count("job expiry-reminders as of") == 1, logs
     assert "Traceback" not in logs, logs
     assert reminder_posts(fake_slack) == [SALES, "D" + OWNER]
 
