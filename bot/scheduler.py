@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import ConflictingIdError
@@ -136,6 +137,7 @@ class ScheduledJob:
     name: str
     trigger: BaseTrigger
     next_run: datetime | None
+    misfire_grace_seconds: int | None
 
 
 class Scheduler:
@@ -169,6 +171,7 @@ class Scheduler:
 
     def _reconcile(self) -> None:
         settings = self.services.settings
+        grace = settings.scheduler_misfire_grace_seconds
         for spec in JOBS.values():
             trigger = spec.trigger(settings)
             stored = self._scheduler.get_job(spec.name)
@@ -178,12 +181,19 @@ class Scheduler:
                     self._scheduler.add_job(
                         FIRE, trigger, args=[spec.name], id=spec.name, name=spec.name
                     )
-            elif not _same_schedule(stored.trigger, trigger):
-                # Keeping an unchanged job keeps its pending run time (a missed run); a new
-                # schedule starts from now.
+                continue
+            # A stored job keeps the options it was added with: bring them up to date.
+            changes: dict[str, Any] = {}
+            if stored.func_ref != FIRE or tuple(stored.args) != (spec.name,):
+                changes.update(func=FIRE, args=[spec.name], name=spec.name)
+            if stored.misfire_grace_time != grace:
+                changes["misfire_grace_time"] = grace
+            if changes:
+                self._scheduler.modify_job(spec.name, **changes)
+            # Keeping an unchanged schedule keeps the pending run time (a run missed while
+            # stopped fires now); a changed one counts from now.
+            if not _same_schedule(stored.trigger, trigger):
                 self._scheduler.reschedule_job(spec.name, trigger=trigger)
-            elif stored.func_ref != FIRE or stored.args != (spec.name,):
-                self._scheduler.modify_job(spec.name, func=FIRE, args=[spec.name])
 
     def shutdown(self) -> None:
         global _services
@@ -203,11 +213,13 @@ class Scheduler:
             for spec in JOBS.values():
                 trigger = spec.trigger(settings)
                 stored = self._scheduler.get_job(spec.name)
+                grace = settings.scheduler_misfire_grace_seconds
                 if stored is not None and _same_schedule(stored.trigger, trigger):
                     next_run = stored.next_run_time
+                    grace = stored.misfire_grace_time
                 else:
                     next_run = trigger.get_next_fire_time(None, now)
-                listed.append(ScheduledJob(spec.name, trigger, next_run))
+                listed.append(ScheduledJob(spec.name, trigger, next_run, grace))
             return listed
         finally:
             if started_here:
