@@ -29,11 +29,15 @@ from handlers.blocks import reminders as blocks
 from handlers.blocks.reminders import CsvFile, Digest
 from handlers.context import Context
 
-# Renders a payload for a reader: the message, and the CSV of the full list when needed.
-Render = Callable[[Translator, dict[str, Any]], tuple[Digest, Callable[[], CsvFile] | None]]
+# A payload rendered for a reader: the message, and how to make the CSV of the full list when
+# the message could not hold it all (made only when it is about to be uploaded).
+Rendered = tuple[Digest, Callable[[], CsvFile] | None]
+Render = Callable[[Translator, dict[str, Any]], Rendered]
 
 
 class ReminderDeliverers:
+    """One deliverer per reminder kind; each renders from the claimed payload."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
@@ -73,7 +77,7 @@ class ReminderDeliverers:
         return [AccountItem.from_payload(item) for item in payload["items"]]
 
     def expiry(self, job: OutboxJob) -> None:
-        def render(t: Translator, payload: dict[str, Any]) -> Any:
+        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
             items = self._items(payload)
             to_channel = "channel" in payload["recipient"]
             digest = blocks.expiry_digest(t, items, to_channel=to_channel)
@@ -83,7 +87,7 @@ class ReminderDeliverers:
         self._deliver(job, render)
 
     def deletion_warning(self, job: OutboxJob) -> None:
-        def render(t: Translator, payload: dict[str, Any]) -> Any:
+        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
             items = self._items(payload)
             to_channel = "channel" in payload["recipient"]
             digest = blocks.deletion_digest(t, items, show_owner=to_channel)
@@ -95,7 +99,7 @@ class ReminderDeliverers:
     def sweep_report(self, job: OutboxJob) -> None:
         db = self.ctx.services.db
 
-        def render(t: Translator, payload: dict[str, Any]) -> Any:
+        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
             report = sweep_report(db, payload, blocks.MAX_LISTED)
             digest = blocks.sweep_digest(t, report)
             if not digest.left_out:
@@ -110,7 +114,11 @@ class ReminderDeliverers:
 
     @staticmethod
     def _csv(
-        t: Translator, digest: Digest, items: list[AccountItem], columns: Any, name: str
+        t: Translator,
+        digest: Digest,
+        items: list[AccountItem],
+        columns: list[blocks.Column],
+        name: str,
     ) -> Callable[[], CsvFile] | None:
         if not digest.left_out:
             return None
