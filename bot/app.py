@@ -13,8 +13,9 @@ from slack_sdk import WebClient
 from starlette.applications import Starlette
 
 from bot.config import Settings
+from bot.scheduler import Scheduler
 from bot.services import Services
-from handlers import commands, errors, home, order_page, storage_order
+from handlers import commands, errors, home, order_page, reminders, storage_order
 from handlers.context import Context
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
@@ -22,7 +23,7 @@ from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
-FLOWS: tuple[Any, ...] = (commands, home, storage_order)
+FLOWS: tuple[Any, ...] = (commands, home, storage_order, reminders)
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page,)
 
@@ -35,6 +36,7 @@ class Runtime:
     client: WebClient
     bolt: App
     web: Starlette
+    scheduler: Scheduler | None = None
 
 
 def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
@@ -54,7 +56,10 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
     return app
 
 
-def build_runtime(settings: Settings, *, socket_mode: bool = False) -> Runtime:
+def build_runtime(
+    settings: Settings, *, socket_mode: bool = False, with_scheduler: bool = False
+) -> Runtime:
+    """The process's app; `with_scheduler` runs the scheduled jobs while the web app runs."""
     services = Services.create(settings)
     client = make_client(settings)
     ctx = Context(services=services, languages=UserLanguages(client), slack=SlackOut(client))
@@ -65,13 +70,19 @@ def build_runtime(settings: Settings, *, socket_mode: bool = False) -> Runtime:
     for web_flow in WEB_FLOWS:
         routes += web_flow.routes(ctx)
 
+    scheduler = Scheduler(services) if with_scheduler else None
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services.outbox.start()
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown()
             services.outbox.stop()
 
     web = Starlette(routes=routes, lifespan=lifespan)
-    return Runtime(services=services, client=client, bolt=bolt, web=web)
+    return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)

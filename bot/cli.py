@@ -1,9 +1,13 @@
-"""The command line: `python -m bot serve | migrate | import` (and the scheduler's jobs)."""
+"""The command line: `python -m bot serve | migrate | import | jobs | scheduler`."""
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
+import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,6 +15,7 @@ import click
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import InvalidInput
 from bot.i18n import Translator
+from bot.reminders import DELETION_SWEEP, JOB_NAMES
 
 
 def _settings() -> Settings:
@@ -44,7 +49,12 @@ def main() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (SLACK_APP_TOKEN).")
-def serve(port: int, host: str, socket_mode: bool) -> None:
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the scheduled jobs here (another process runs `python -m bot scheduler`).",
+)
+def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     import uvicorn
 
     from bot.app import build_runtime
@@ -54,7 +64,7 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     _require(settings, "slack_bot_token")
     _require(settings, "slack_app_token" if socket_mode else "slack_signing_secret")
     configure_logging(settings)
-    runtime = build_runtime(settings, socket_mode=socket_mode)
+    runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
     upgrade(runtime.services.db)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -113,3 +123,127 @@ def import_command(file: Path, lang: str) -> None:
     )
     if report.rejected:
         sys.exit(1)
+
+
+def _parse_at(value: str | None, settings: Settings, t: Translator) -> datetime | None:
+    """`--at`: an ISO date or date-time; without an offset it is local time (BOT_TIMEZONE)."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(t("jobs.bad_at", value=value)) from None
+    return at if at.tzinfo else at.replace(tzinfo=settings.tz)
+
+
+@main.group(help="Scheduled jobs: list them with their next run, or run one now.")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("list", help="Each job, its schedule and its next run.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def jobs_list(lang: str) -> None:
+    from bot.scheduler import Scheduler, describe
+    from bot.services import Services
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    t = Translator(lang)
+    services = Services.create(settings)
+    upgrade(services.db)
+    rows = [(t("jobs.column.name"), t("jobs.column.schedule"), t("jobs.column.next_run"))]
+    for job in Scheduler(services).jobs():
+        next_run = t.moment(job.next_run, settings.tz) if job.next_run else "—"
+        rows.append((job.name, describe(t, job.trigger), next_run))
+    for name, schedule, next_run in rows:
+        click.echo(f"{name:<20} {schedule:<24} {next_run}")
+
+
+@jobs.command("run", help="Run one job now (as if at --at), deliver its messages, report.")
+@click.argument("name", type=click.Choice(list(JOB_NAMES)))
+@click.option("--at", "at_text", metavar="ISO-DATETIME", help="Run as of this local time.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=120.0,
+    show_default=True,
+    help="Seconds to keep retrying deliveries that failed before giving the rest to the outbox.",
+)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
+    from bot.app import build_runtime
+    from bot.reminders import delivery_status
+    from bot.scheduler import run_job
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    t = Translator(lang)
+    at = _parse_at(at_text, settings, t)
+    _require(settings, "slack_bot_token")
+    configure_logging(settings)
+    runtime = build_runtime(settings)
+    services = runtime.services
+    upgrade(services.db)
+    try:
+        outcome = run_job(services, name, at)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    # Deliver now, so the run is complete when the command returns; a send that keeps
+    # failing stays in the outbox, which `serve` or `scheduler` retries later.
+    deadline = time.monotonic() + wait
+    status: dict[str, int] = {}
+    while True:
+        services.outbox.drain()
+        status = delivery_status(services.db, outcome.claimed)
+        if not status.get("pending") or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    click.echo(
+        t(
+            "jobs.summary",
+            job=name,
+            at=t.moment(outcome.at, settings.tz),
+            due=outcome.due,
+            claimed=len(outcome.claimed),
+            already=outcome.already,
+        )
+    )
+    if name == DELETION_SWEEP:
+        facts = outcome.facts
+        click.echo(
+            t(
+                "jobs.sweep_summary",
+                deleted=facts.get("deleted", 0),
+                held=facts.get("held", 0),
+                orders=facts.get("orders_expired", 0),
+            )
+        )
+    sent, pending, dead = (status.get(s, 0) for s in ("sent", "pending", "dead"))
+    click.echo(t("jobs.delivery", sent=sent, pending=pending, dead=dead))
+    if pending or dead:
+        sys.exit(1)
+
+
+@main.command(help="Run the scheduled jobs (and deliver their messages) without serving HTTP.")
+def scheduler() -> None:
+    from bot.app import build_runtime
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    _require(settings, "slack_bot_token")
+    configure_logging(settings)
+    runtime = build_runtime(settings, with_scheduler=True)
+    assert runtime.scheduler is not None
+    upgrade(runtime.services.db)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runtime.services.outbox.start()
+    runtime.scheduler.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        runtime.scheduler.shutdown()
+        runtime.services.outbox.stop()

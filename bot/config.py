@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.catalog import DEFAULT_STORAGE_PACKAGES, StoragePackage
+from bot.subscriptions import GRACE_DAYS
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -35,6 +36,7 @@ def _split_ids(value: Any) -> Any:
 
 
 CommaList = Annotated[list[str], NoDecode]
+DayList = Annotated[list[int], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -81,7 +83,16 @@ class Settings(BaseSettings):
     amis_login_url: str = "https://amisapp.misa.vn/"
 
     bot_timezone: str = "Asia/Ho_Chi_Minh"
+    # Scheduled jobs (bot/scheduler.py): local times, offsets in days, thresholds.
     reminder_time: time = time(8, 0)
+    deletion_sweep_time: time = time(0, 15)
+    expiry_reminder_days: DayList = Field(default_factory=lambda: [30, 7, 1])
+    deletion_warning_days: DayList = Field(default_factory=lambda: [7, 3, 1])
+    deletion_sweep_lookback_days: int = Field(default=90, ge=1, le=3650)
+    approval_reminder_hours: int = Field(default=24, ge=1)
+    approval_check_minutes: int = Field(default=60, ge=1, le=1440)
+    payment_reminder_days: int = Field(default=3, ge=1)
+    scheduler_misfire_grace_seconds: int = Field(default=6 * 3600, ge=1)
     log_level: str = "INFO"
 
     @field_validator("approver_user_ids", "finance_user_ids", mode="before")
@@ -112,6 +123,20 @@ class Settings(BaseSettings):
         if len({p.code for p in value}) != len(value):
             raise ValueError("package codes must be unique")
         return value
+
+    @field_validator("expiry_reminder_days", "deletion_warning_days", mode="before")
+    @classmethod
+    def _day_list(cls, value: Any) -> Any:
+        return _split_ids(value)
+
+    @field_validator("expiry_reminder_days", "deletion_warning_days")
+    @classmethod
+    def _offsets(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        # Deletion warnings count the grace days left, so they must fall inside the grace.
+        top = GRACE_DAYS if info.field_name == "deletion_warning_days" else 3650
+        if not value or any(not 1 <= day <= top for day in value):
+            raise ValueError(f"must be comma-separated days between 1 and {top}")
+        return sorted(set(value), reverse=True)
 
     @field_validator("slack_api_url")
     @classmethod

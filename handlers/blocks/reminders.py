@@ -1,0 +1,265 @@
+"""Reminder messages: digests within Block Kit limits (most urgent first), CSVs of full lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Translator
+from bot.reminders import AccountItem, SweepReport
+from handlers.blocks import kit
+from handlers.blocks.kit import Block, escape
+from handlers.ids import Action
+from handlers.metadata import SubscriptionRef
+
+# Accounts listed in a message; longer lists are attached in full as a CSV file.
+MAX_LISTED = 40
+# Room kept for the closing "… and N more" line.
+_RESERVED_BLOCKS = 1
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A message to post: notification text, blocks, and how many accounts it left out."""
+
+    text: str
+    blocks: list[Block]
+    left_out: int = 0
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    filename: str
+    title: str
+    comment: str
+    content: bytes
+
+
+def pack_lines(lines: Iterable[str], limit: int = kit.SECTION_TEXT_LIMIT) -> list[str]:
+    """Join lines into as few texts as fit in a section each (a too-long line is cut)."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        line = kit.truncate(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            texts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        texts.append(current)
+    return texts
+
+
+def _product(t: Translator, item: AccountItem) -> str:
+    return t(f"product.{item.product}")
+
+
+def account_line(t: Translator, item: AccountItem, *, expired: bool = False) -> str:
+    line = t(
+        "reminders.account_line",
+        customer=escape(item.customer),
+        tax_code=escape(item.tax_code),
+        product=_product(t, item),
+        contract_no=escape(item.contract_no),
+    )
+    if expired:
+        line += f" · {t('reminders.expired_on', expires_on=item.expires_on)}"
+    return line
+
+
+def _owner(t: Translator, item: AccountItem) -> str:
+    if item.owner:
+        return t("reminders.owner", owner=item.owner)
+    return t("reminders.no_owner")
+
+
+def _more(t: Translator, left_out: int) -> list[Block]:
+    return [kit.context(t.plural("reminders.more", left_out))] if left_out else []
+
+
+def expiry_digest(
+    t: Translator, items: Sequence[AccountItem], *, to_channel: bool, show_owner: bool = False
+) -> Digest:
+    """Accounts expiring soon, grouped by days left (fewest first), as few sections as fit."""
+    intro_key = "reminders.expiry.intro_unowned" if to_channel else "reminders.expiry.intro"
+    intro = t.plural(intro_key, len(items))
+    blocks: list[Block] = [kit.header(t("reminders.expiry.title")), kit.section(intro)]
+    listed = items[:MAX_LISTED]
+    lines: list[str] = []
+    for index, item in enumerate(listed):
+        if index == 0 or listed[index - 1].days != item.days:
+            heading = t.plural("reminders.expiry.group", item.days, expires_on=item.expires_on)
+            lines.append(("\n" if lines else "") + heading)
+        line = account_line(t, item)
+        lines.append(f"{line} · {_owner(t, item)}" if show_owner else line)
+    budget = kit.MESSAGE_BLOCK_LIMIT - len(blocks) - _RESERVED_BLOCKS
+    texts = pack_lines(lines)[:budget]
+    blocks.extend(kit.section(text) for text in texts)
+    left_out = len(items) - len(listed)
+    blocks.extend(_more(t, left_out))
+    return Digest(text=intro, blocks=blocks, left_out=left_out)
+
+
+def deletion_digest(t: Translator, items: Sequence[AccountItem], *, show_owner: bool) -> Digest:
+    """Accounts whose data is deleted soon, each with a storage-order button, most urgent first."""
+    intro = t.plural("reminders.deletion.intro", len(items))
+    blocks: list[Block] = [kit.header(t("reminders.deletion.title")), kit.section(intro)]
+    budget = kit.MESSAGE_BLOCK_LIMIT - _RESERVED_BLOCKS
+    listed = 0
+    for index, item in enumerate(items[:MAX_LISTED]):
+        new_group = index == 0 or items[index - 1].days != item.days
+        if len(blocks) + (2 if new_group else 1) > budget:
+            break
+        if new_group:
+            heading = t.plural("reminders.deletion.group", item.days, deletion_on=item.deletion_on)
+            blocks.append(kit.section(heading))
+        blocks.append(_deletion_account(t, item, show_owner=show_owner))
+        listed += 1
+    left_out = len(items) - listed
+    blocks.extend(_more(t, left_out))
+    return Digest(text=intro, blocks=blocks, left_out=left_out)
+
+
+def _deletion_account(t: Translator, item: AccountItem, *, show_owner: bool) -> Block:
+    text = f"{account_line(t, item, expired=True)}"
+    if show_owner:
+        text += f" · {_owner(t, item)}"
+    label = f"{t('action.storage_order')} · {item.contract_no}"
+    value = SubscriptionRef(subscription_id=item.subscription_id).encode()
+    button = kit.button(label, Action.STORAGE_ORDER_START, value, style="primary")
+    return kit.section(text, block_id=f"deletion:{item.subscription_id}", accessory=button)
+
+
+def sweep_digest(t: Translator, report: SweepReport) -> Digest:
+    """What the deletion sweep did: accounts deleted, orders closed, accounts still held."""
+    title = t("reminders.sweep.title", date=report.today)
+    blocks: list[Block] = [kit.header(title)]
+    if report.deleted:
+        lines = [t.plural("reminders.sweep.deleted", report.deleted)]
+        lines += [account_line(t, item, expired=True) for item in report.shown]
+    else:
+        lines = [t("reminders.sweep.none_deleted")]
+    deleted_texts = pack_lines(lines)
+    order_texts: list[str] = []
+    if report.orders_expired:
+        orders = [t.plural("reminders.sweep.orders_expired", len(report.orders_expired))]
+        orders += [_order_line(t, o, "reminders.sweep.order_line") for o in report.orders_expired]
+        order_texts = pack_lines(orders)
+    held_texts: list[str] = []
+    if report.held:
+        held = [t.plural("reminders.sweep.held", len(report.held))]
+        held += [_order_line(t, h, "reminders.sweep.held_line") for h in report.held[:MAX_LISTED]]
+        held_texts = pack_lines(held)
+    budget = kit.MESSAGE_BLOCK_LIMIT - len(blocks) - _RESERVED_BLOCKS
+    for text in [*deleted_texts, *order_texts, *held_texts][:budget]:
+        blocks.append(kit.section(text))
+    left_out = report.deleted - len(report.shown)
+    blocks.extend(_more(t, left_out))
+    return Digest(text=title, blocks=blocks, left_out=left_out)
+
+
+def _order_line(t: Translator, order: dict[str, Any], key: str) -> str:
+    account = AccountItem.from_payload(order["account"])
+    return t(
+        key,
+        order_no=escape(order["order_no"]),
+        customer=escape(account.customer),
+        contract_no=escape(account.contract_no),
+        deadline=date.fromisoformat(order["payment_deadline"]),
+    )
+
+
+def approvers_mention(t: Translator, user_ids: Sequence[str], usergroup: str | None) -> str:
+    mentions = [f"<@{user}>" for user in user_ids]
+    if usergroup:
+        mentions.append(f"<!subteam^{usergroup}>")
+    return ", ".join(mentions) if mentions else t("reminders.approval.no_approvers")
+
+
+def approval_reminder(t: Translator, payload: dict[str, Any], tz: ZoneInfo) -> Digest:
+    """The reply in an approval message's thread that reminds the approvers."""
+    text = t(
+        "reminders.approval.text",
+        code=escape(payload["code"]),
+        customer=escape(payload["customer"]),
+        requested_by=payload["requested_by"],
+        created_at=t.moment(datetime.fromisoformat(payload["created_at"]), tz),
+        hours=payload["hours"],
+        approvers=approvers_mention(t, payload["approvers"], payload.get("usergroup")),
+    )
+    return Digest(text=text, blocks=[kit.section(text)])
+
+
+def payment_reminder(t: Translator, payload: dict[str, Any], tz: ZoneInfo) -> Digest:
+    """The DM that reminds a staff member of an order the customer has not paid yet."""
+    text = t(
+        "reminders.payment.text",
+        order_no=escape(payload["order_no"]),
+        customer=escape(payload["customer"]),
+        contract_no=escape(payload["contract_no"]),
+        total=t.money(payload["total"]),
+        created_at=t.moment(datetime.fromisoformat(payload["created_at"]), tz),
+        days=payload["days"],
+        deadline=date.fromisoformat(payload["payment_deadline"]),
+    )
+    blocks = [kit.section(text)]
+    if payload.get("link"):
+        blocks.append(kit.context(t("reminders.payment.link", url=payload["link"])))
+    return Digest(text=text, blocks=blocks)
+
+
+Column = tuple[str, Callable[[AccountItem], Any]]
+
+
+def _columns(t: Translator, *extra: Column) -> list[Column]:
+    return [
+        ("reminders.csv.customer", lambda i: i.customer),
+        ("reminders.csv.tax_code", lambda i: i.tax_code),
+        ("reminders.csv.product", lambda i: _product(t, i)),
+        ("reminders.csv.contract_no", lambda i: i.contract_no),
+        ("reminders.csv.expires_on", lambda i: t.day(i.expires_on)),
+        *extra,
+        ("reminders.csv.owner", lambda i: i.owner or ""),
+    ]
+
+
+def expiry_columns(t: Translator) -> list[Column]:
+    return _columns(t, ("reminders.csv.days_left", lambda i: i.days))
+
+
+def deletion_columns(t: Translator) -> list[Column]:
+    return _columns(
+        t,
+        ("reminders.csv.deletion_on", lambda i: t.day(i.deletion_on)),
+        ("reminders.csv.days_left", lambda i: i.days),
+    )
+
+
+def deleted_columns(t: Translator, day: date) -> list[Column]:
+    return _columns(t, ("reminders.csv.data_deleted_on", lambda _: t.day(day)))
+
+
+def accounts_csv(
+    t: Translator, items: Iterable[AccountItem], columns: Sequence[Column], *, name: str
+) -> CsvFile:
+    """The full list as CSV (UTF-8 with BOM, so spreadsheet programs read Vietnamese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([t(key) for key, _ in columns])
+    count = 0
+    for item in items:
+        writer.writerow([getter(item) for _, getter in columns])
+        count += 1
+    content = buffer.getvalue().encode("utf-8-sig")
+    return CsvFile(
+        filename=name,
+        title=name,
+        comment=t.plural("reminders.csv_comment", count),
+        content=content,
+    )

@@ -1,0 +1,172 @@
+"""The scheduler as deployed: `python -m bot scheduler` and `serve`, stopped and restarted.
+
+Schedules are set a few seconds ahead through REMINDER_TIME, so a run falls due while the
+process is down; the restarted process catches it up exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.importer import import_file
+from storage.db import Database
+from tests.conftest import bot_env
+from tests.factories import row, tax_code, write_csv
+from tests.rig.bot_process import BotProcess
+from tests.rig.fake_slack import FakeSlack
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OWNER, SALES = "U0LAN", "C0SALES"
+
+
+def local_now() -> datetime:
+    return datetime.now(TZ)
+
+
+@pytest.fixture
+def env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[dict[str, str]]:
+    now = local_now()
+    if (now + timedelta(minutes=2)).date() != now.date():
+        pytest.skip("too close to midnight for a same-day schedule")
+    fake_slack.reset()
+    today = now.date()
+    rows = [
+        row(tax_code(1), "Công ty TNHH Hoa Sen", "HD-T07", today + timedelta(days=7), owner=OWNER),
+        row(tax_code(2), "Cửa hàng Phú Quý", "HD-T01", today + timedelta(days=1)),
+    ]
+    db = Database(database_url)
+    assert import_file(db, write_csv(tmp_path / "accounts.csv", rows)).rejected == 0
+    db.dispose()
+    yield {
+        **os.environ,
+        **bot_env(database_url, fake_slack, tmp_path),
+        "SALES_CHANNEL": SALES,
+        "SUPPORT_CHANNEL": "C0SUPPORT",
+    }
+
+
+def in_seconds(seconds: int) -> datetime:
+    return (local_now() + timedelta(seconds=seconds)).replace(microsecond=0)
+
+
+class SchedulerProcess:
+    """`python -m bot scheduler`, logging to a file, ready once it says it started."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> SchedulerProcess:
+        self.log.write_text("")
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "scheduler"],
+                env=self.env,
+                cwd=self.log.parent,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while "scheduler started" not in self.logs():
+            assert self.process.poll() is None, self.logs()
+            assert time.monotonic() < deadline, self.logs()
+            time.sleep(0.05)
+        return self
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=20) == 0, self.logs()
+
+
+def wait_until(moment: datetime) -> None:
+    time.sleep(max((moment - local_now()).total_seconds(), 0))
+
+
+def reminder_posts(fake: FakeSlack) -> list[str]:
+    return sorted(c.params["channel"] for c in fake.calls_to("chat.postMessage") if c.ok)
+
+
+def jobs_list(env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", "list", "--lang", "en"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+
+def test_a_run_missed_while_stopped_is_caught_up_once(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    due = in_seconds(8)
+    env = {**env, "REMINDER_TIME": due.strftime("%H:%M:%S")}
+    scheduler = SchedulerProcess(env, tmp_path / "scheduler.log")
+
+    # Started before the run time and stopped again: the job is stored, waiting for `due`.
+    scheduler.start().stop()
+    assert local_now() < due, "the scheduler took too long to start and stop"
+    assert reminder_posts(fake_slack) == []
+    listed = jobs_list(env)
+    assert f"expiry-reminders     daily at {due:%H:%M:%S}" in listed
+    assert f"{due:%H:%M %d/%m/%Y}" in listed
+
+    # Down when the run falls due; started again, it runs the missed job once.
+    wait_until(due + timedelta(seconds=1))
+    scheduler.start()
+    fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == SALES, timeout=20)
+    fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == "D" + OWNER)
+    time.sleep(1.0)
+    scheduler.stop()
+    logs = scheduler.logs()
+    assert logs.count(": 2 due, 2 reminders claimed") == 1
+    assert logs.count("job expiry-reminders as of") == 1, logs
+    assert "Traceback" not in logs, logs
+    assert reminder_posts(fake_slack) == [SALES, "D" + OWNER]
+
+    # Restarted again the same day: the job now waits for tomorrow; nothing is sent twice.
+    scheduler.start()
+    time.sleep(2.0)
+    scheduler.stop()
+    assert "job expiry-reminders" not in scheduler.logs()
+    assert reminder_posts(fake_slack) == [SALES, "D" + OWNER]
+    tomorrow = due + timedelta(days=1)
+    assert f"{tomorrow:%H:%M %d/%m/%Y}" in jobs_list(env)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_runs_the_scheduler_unless_told_not_to(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    due = in_seconds(5)
+    quiet = BotProcess({**env, "REMINDER_TIME": f"{due:%H:%M:%S}"}, tmp_path / "quiet.log")
+    quiet.start("--no-scheduler")
+    wait_until(due + timedelta(seconds=1.5))
+    quiet.stop()
+    assert reminder_posts(fake_slack) == []
+
+    due = in_seconds(5)
+    serving = BotProcess({**env, "REMINDER_TIME": f"{due:%H:%M:%S}"}, tmp_path / "serve.log")
+    serving.start()
+    try:
+        fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == SALES, timeout=20)
+        fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == "D" + OWNER)
+    finally:
+        serving.stop()
+    assert reminder_posts(fake_slack) == [SALES, "D" + OWNER]
+    assert "Traceback" not in serving.logs()
