@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.igov_catalogue import CatalogueError, load_catalogue
+
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -70,6 +72,11 @@ class Settings(BaseSettings):
     smtp_url: str = "smtp://localhost:25"
     mail_from: str = "MISA Store <no-reply@misa.com.vn>"
 
+    # iGOV: a JSON file replacing the built-in package catalogue; the size limit of each
+    # document attached to a licence request.
+    igov_catalogue: Path | None = None
+    licence_document_max_mb: int = Field(default=10, ge=1, le=100)
+
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     reminder_time: time = time(8, 0)
     log_level: str = "INFO"
@@ -122,6 +129,16 @@ class Settings(BaseSettings):
     def _account_no(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9]{1,19}", value):
             raise ValueError("must be 1 to 19 letters or digits")
+        return value
+
+    @field_validator("igov_catalogue")
+    @classmethod
+    def _igov_catalogue(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_catalogue(value)
+            except CatalogueError as exc:
+                raise ValueError(str(exc.__cause__ or exc)) from None
         return value
 
     @field_validator("bot_timezone")
