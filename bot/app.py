@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.services import Services
-from handlers import commands, errors, home
+from handlers import approvals, commands, errors, home, igov, licence_request
 from handlers.context import Context
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
@@ -22,7 +22,7 @@ from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
-FLOWS: tuple[Any, ...] = (commands, home)
+FLOWS: tuple[Any, ...] = (commands, home, igov, licence_request, approvals)
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = ()
 

@@ -6,7 +6,7 @@ from bot.i18n import Translator
 from handlers.blocks import kit
 from handlers.blocks.kit import Block
 
-HELP_TOPICS = ("help.lookup", "help.help")
+HELP_TOPICS = ("help.lookup", "help.igov", "help.license", "help.pending", "help.help")
 
 
 def help_blocks(t: Translator, command: str) -> list[Block]:
