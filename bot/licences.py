@@ -306,7 +306,10 @@ def request_for_submission(services: Services, submission_key: str) -> RequestCa
     """The request a view already created (a resubmission is answered with it)."""
     with services.db.session() as session:
         existing = repo.request_by_submission(session, submission_key)
-        return None if existing is None else request_card(session, existing)
+        if existing is None:
+            return None
+        request = repo.get_request(session, existing.id)
+        return None if request is None else request_card(session, request)
 
 
 def load_request(services: Services, request_id: int) -> RequestCard:

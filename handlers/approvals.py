@@ -36,6 +36,7 @@ from handlers.context import CommandRequest, Context
 from handlers.errors import error_text
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
+from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
 from handlers.replies import Reply
@@ -195,6 +196,10 @@ def register(app: App, ctx: Context) -> None:
     def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         t = ctx.languages.translator(user)
+        where = "license_reject submission"
+        answer_form(ack, t, Input.REASON, where, lambda: reject(ack, t, user, view))
+
+    def reject(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
         state = RejectFormState.decode(view.get("private_metadata"))
         values = (view.get("state") or {}).get("values") or {}
         reason = (values.get(Input.REASON) or {}).get(Input.REASON, {}).get("value")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -44,6 +45,17 @@ def form_errors(t: Translator, error: InvalidForm) -> dict[str, str]:
     for item in error.errors:
         errors.setdefault(item.field or "", error_text(t, item))
     return errors
+
+
+def answer_form(
+    ack: Ack, t: Translator, block_id: str, where: str, submit: Callable[[], None]
+) -> None:
+    """Run a form's submission; a surprise becomes an inline error with a reference to quote
+    (rather than Slack's wordless failure), and the person's input stays."""
+    try:
+        submit()
+    except Exception as exc:
+        ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
 
 
 def open_order_modal(
@@ -123,14 +135,13 @@ def register(app: App, ctx: Context) -> None:
         view = body["view"]
         t = ctx.languages.translator(body["user"]["id"])
         chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
-        customer = None
+        customer, notice = None, None
         try:
-            if chosen.isdigit():
-                customer = customer_for_order(services, int(chosen))
-        except DomainError:
-            customer = None  # refused again, with the reason, when the form is submitted
+            customer = customer_for_order(services, int(chosen) if chosen.isdigit() else 0)
+        except DomainError as error:
+            notice = error_text(t, error)  # said again, inline, if the form is submitted
         state = OrderFormState.decode(view.get("private_metadata"))
-        updated = order_modal(t, catalogue(services), state, customer)
+        updated = order_modal(t, catalogue(services), state, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SlackApiError as exc:  # the person changed the form meanwhile: theirs wins
@@ -140,6 +151,10 @@ def register(app: App, ctx: Context) -> None:
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         t = ctx.languages.translator(user)
+        where = "igov_order submission"
+        answer_form(ack, t, IgovOrderInput.SALES_PROJECT, where, lambda: save(ack, t, user, view))
+
+    def save(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
         state = OrderFormState.decode(view.get("private_metadata"))
         try:
             card = place_order(

@@ -33,7 +33,7 @@ from handlers.context import Context
 from handlers.errors import error_text
 from handlers.ids import Action, Callback, IgovAction, IgovCallback
 from handlers.ids import LicenceRequestInput as Input
-from handlers.igov import form_errors
+from handlers.igov import answer_form, form_errors
 from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
 from handlers.metadata import MetadataError
 from handlers.slack_files import Wanted, download_documents
@@ -142,6 +142,10 @@ def register(app: App, ctx: Context) -> None:
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         t = ctx.languages.translator(user)
+        where = "license_request submission"
+        answer_form(ack, t, Input.MISA_ID_PHONE, where, lambda: send(ack, t, user, view))
+
+    def send(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
         state = RequestFormState.decode(view.get("private_metadata"))
         form = request_form(view, state)
         key = f"license_request:{view['id']}"

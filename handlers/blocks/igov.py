@@ -59,8 +59,12 @@ def order_modal(
     cat: IgovCatalogue,
     state: OrderFormState,
     customer: IgovCustomer | None,
+    notice: str | None = None,
 ) -> Block:
-    """The igov_order form; `customer` preselected (and its details shown) when known."""
+    """The igov_order form; `customer` preselected (and its details shown) when known.
+
+    `notice` replaces the details when the chosen customer cannot buy (and says why).
+    """
     description_id = f"{IgovOrderInput.DESCRIPTION}_{customer.id if customer else 0}"
     blocks: list[Block] = [
         kit.section(t("igov.order.intro")),
@@ -71,7 +75,7 @@ def order_modal(
             placeholder=t("igov.order.customer_placeholder"),
             initial=customer_option(customer) if customer else None,
         ),
-        kit.section(customer_details(t, customer), block_id=CUSTOMER_DETAILS),
+        kit.section(notice or customer_details(t, customer), block_id=CUSTOMER_DETAILS),
         forms.text_input(
             IgovOrderInput.SALES_PROJECT,
             t("igov.order.sales_project"),
