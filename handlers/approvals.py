@@ -107,24 +107,27 @@ def refusal_text(ctx: Context, t: Translator, error: DomainError) -> str:
     return error_text(t, error)
 
 
-def license_command(ctx: Context, request: CommandRequest) -> Reply:
-    """`/misa license <request code | order no | contract no>`."""
-    t = request.t
-    if not request.text.strip():
-        return Reply.message(
-            t("approval.lookup_empty", command=ctx.services.settings.slack_command)
-        )
+def license_reply(ctx: Context, t: Translator, user_id: str, query: str) -> Reply:
+    """A request (with buttons for an approver who did not send it) or the list of them."""
     try:
-        found = find_licences(ctx.services, request.text)
+        found = find_licences(ctx.services, query)
     except DomainError as error:
         return Reply.message(error_text(t, error))
     can_decide = (
         len(found.requests) == 1
-        and found.requests[0].requested_by != request.user_id
-        and approvers(ctx).is_approver(request.user_id)
+        and found.requests[0].requested_by != user_id
+        and approvers(ctx).is_approver(user_id)
     )
     blocks = lookup_blocks(t, found, ctx.services.settings.tz, can_decide=can_decide)
-    return Reply(text=t("approval.list_title", query=found.query), blocks=blocks)
+    return Reply(text=t("approval.list_title", query=escape(found.query)), blocks=blocks)
+
+
+def license_command(ctx: Context, request: CommandRequest) -> Reply:
+    """`/misa license <request code | order no | contract no>`."""
+    if not request.text.strip():
+        command = ctx.services.settings.slack_command
+        return Reply.message(request.t("approval.lookup_empty", command=command))
+    return license_reply(ctx, request.t, request.user_id, request.text)
 
 
 def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
@@ -148,45 +151,50 @@ def register(app: App, ctx: Context) -> None:
     def ephemeral(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    def request_id_of(body: dict[str, Any]) -> int | None:
+    def request_ref(body: dict[str, Any]) -> RequestRef | None:
         try:
-            return RequestRef.decode(body["actions"][0].get("value")).request_id
+            return RequestRef.decode(body["actions"][0].get("value"))
         except MetadataError:
             return None
 
-    def refresh_pending_list(body: dict[str, Any], respond: Respond, t: Translator) -> None:
-        """A click in the `/misa pending` list (ephemeral): show the list as it is now."""
-        if (body.get("container") or {}).get("is_ephemeral"):
-            reply = pending_reply(ctx, t, body["user"]["id"])
-            respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+    def redraw_reply(ref: RequestRef, user: str, respond: Respond, t: Translator) -> None:
+        """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
+        if ref.source == "pending":
+            reply = pending_reply(ctx, t, user)
+        elif ref.source == "lookup":
+            card = load_request(services, ref.request_id)
+            reply = license_reply(ctx, t, user, card.code)
+        else:
+            return
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
     @app.action(Action.LICENSE_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
         t = ctx.languages.translator(user)
-        request_id = request_id_of(body)
-        if request_id is None:
+        ref = request_ref(body)
+        if ref is None:
             ephemeral(respond, t("approval.request_not_found"))
             return
         try:
-            decide(services, approvers(ctx), request_id=request_id, actor=user, approve=True)
+            decide(services, approvers(ctx), request_id=ref.request_id, actor=user, approve=True)
         except DomainError as error:
             ephemeral(respond, refusal_text(ctx, t, error))
             return
-        refresh_pending_list(body, respond, t)
+        redraw_reply(ref, user, respond, t)
 
     @app.action(Action.LICENSE_REJECT)
     def on_reject(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
         t = ctx.languages.translator(user)
-        request_id = request_id_of(body)
-        if request_id is None:
+        ref = request_ref(body)
+        if ref is None:
             ephemeral(respond, t("approval.request_not_found"))
             return
         try:
-            card = check_can_decide(services, approvers(ctx), request_id, user)
+            card = check_can_decide(services, approvers(ctx), ref.request_id, user)
         except DomainError as error:
             ephemeral(respond, refusal_text(ctx, t, error))
             return

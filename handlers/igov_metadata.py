@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from handlers.metadata import Metadata
@@ -14,9 +16,14 @@ class OrderRef(Metadata):
 
 
 class RequestRef(Metadata):
-    """The request a `license.approve` / `license.reject` button acts on."""
+    """The request a `license.approve` / `license.reject` button acts on.
+
+    `source` says which private reply the button sits in (`/misa pending` or `/misa license`),
+    so that reply can be redrawn after the click; the channel message has none.
+    """
 
     request_id: int
+    source: Literal["pending", "lookup"] | None = None
 
 
 class OrderFormState(Metadata):

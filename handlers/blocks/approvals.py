@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Literal
 
 from bot.i18n import Translator
 from bot.igov_orders import ORDER
@@ -14,6 +15,8 @@ from handlers.blocks.licence_request import extra_text
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
 from handlers.igov_metadata import RejectFormState, RequestRef
+
+Source = Literal["pending", "lookup"] | None
 
 STATUS_ICON = {
     PENDING: ":hourglass_flowing_sand:",
@@ -27,6 +30,8 @@ def status_label(t: Translator, status: str) -> str:
 
 
 def size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
     return f"{size / 1024:.0f} KB" if size < 1_048_576 else f"{size / 1_048_576:.1f} MB"
 
 
@@ -97,8 +102,8 @@ def documents_text(t: Translator, card: RequestCard) -> str:
     return "\n".join(lines)
 
 
-def decision_buttons(t: Translator, card: RequestCard) -> Block:
-    value = RequestRef(request_id=card.id).encode()
+def decision_buttons(t: Translator, card: RequestCard, source: Source = None) -> Block:
+    value = RequestRef(request_id=card.id, source=source).encode()
     confirm = {
         "title": kit.plain(t("approval.confirm_title"), 100),
         "text": kit.mrkdwn(t("approval.confirm_text", code=card.code), 300),
@@ -115,7 +120,7 @@ def decision_buttons(t: Translator, card: RequestCard) -> Block:
 
 
 def request_blocks(
-    t: Translator, card: RequestCard, tz: tzinfo, *, buttons: bool = True
+    t: Translator, card: RequestCard, tz: tzinfo, *, buttons: bool = True, source: Source = None
 ) -> list[Block]:
     """A request in any state: the buttons while pending, who decided (and why) after."""
     status = f"{STATUS_ICON.get(card.status, '')} *{status_label(t, card.status)}*"
@@ -129,7 +134,7 @@ def request_blocks(
     ]
     if card.is_pending:
         if buttons:
-            blocks.append(decision_buttons(t, card))
+            blocks.append(decision_buttons(t, card, source))
     else:
         blocks.append(kit.section(decision_text(t, card, tz)))
     return blocks
@@ -140,7 +145,7 @@ def approval_message(t: Translator, card: RequestCard, tz: tzinfo) -> tuple[str,
     text = t(
         "approval.message_text",
         code=card.code,
-        name=card.customer_name,
+        name=escape(card.customer_name),
         status=status_label(t, card.status),
     )
     return text, request_blocks(t, card, tz)
@@ -215,7 +220,7 @@ def lookup_blocks(
         blocks.append(kit.section("\n".join(lines)))
     if len(found.requests) == 1:
         card = found.requests[0]
-        blocks += request_blocks(t, card, tz, buttons=can_decide)
+        blocks += request_blocks(t, card, tz, buttons=can_decide, source="lookup")
     elif found.requests:
         lines = [t("approval.list_title", query=escape(found.query))]
         lines += [
@@ -256,7 +261,7 @@ def pending_blocks(
         )
         blocks.append(kit.section(summary, block_id=f"pending:{card.id}"))
         if approver and card.requested_by != viewer:
-            blocks.append(decision_buttons(t, card))
+            blocks.append(decision_buttons(t, card, "pending"))
     if total > len(cards):
         blocks.append(kit.context(t("approval.pending_more", count=total - len(cards))))
     return blocks[: kit.MESSAGE_BLOCK_LIMIT]

@@ -178,7 +178,7 @@ def order_message(t: Translator, card: OrderCard, tz: tzinfo) -> tuple[str, list
     text = t(
         "igov.order.message_text",
         order_no=card.order_no,
-        name=customer.name,
+        name=escape(customer.name),
         status=order_status(t, card),
     )
     return text, blocks

@@ -258,6 +258,23 @@ def test_pending_lists_requests_with_buttons_for_approvers_only(
     assert "KTLicense – Đã duyệt" in texts(reply)
 
 
+def test_a_request_found_by_code_can_be_decided_there_and_is_redrawn(
+    slack: SignedSlack, fake_slack: FakeSlack, request_view: dict[str, Any]
+) -> None:
+    code, _ = send_request(slack, fake_slack, request_view)
+    assert action_ids(slack.check_ack(slack.command(f"license {code}", user_id=LEAD))) == []
+    reply = slack.check_ack(slack.command(f"license {code}", user_id=BOSS))
+    assert action_ids(reply) == ["license.approve", "license.reject"]
+    posts = len(fake_slack.responses)
+    slack.block_action(
+        "license.approve", message=reply | {"ts": "3.000001"}, channel_id=SALES, user_id=BOSS
+    )
+    post = fake_slack.wait_for_response(lambda p: p.user_id == BOSS, after=posts)
+    assert post.body.get("replace_original") is True
+    assert "KTLicense – Đã duyệt" in texts(post.body) and action_ids(post.body) == []
+    assert "license.approve" not in texts(post.body)
+
+
 def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:
     fake_slack.set_user("U0ENGLISH", locale="en-US")
     reply = texts(slack.check_ack(slack.command("license NOPE-1", user_id="U0ENGLISH")))
