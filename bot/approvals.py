@@ -108,7 +108,7 @@ def decide(
         if clean:
             details["reason"] = clean
         if approve:
-            details.update(_grant(session, request, now))
+            now = _grant(services, session, request, details)
         audit.record(
             session,
             entity_type=REQUEST,
@@ -155,13 +155,19 @@ def decide(
     return load_request(services, request_id)
 
 
-def _grant(session: Session, request: models.LicenceRequest, now: datetime) -> dict[str, Any]:
+def _grant(
+    services: Services, session: Session, request: models.LicenceRequest, details: dict[str, Any]
+) -> datetime:
     """Give the subscription the request's modules, rebased on the latest approved quantities.
 
     Two requests of one customer may have been pending together; the one approved second
-    builds on the first, so nothing bought is lost.
+    builds on the first, so nothing bought is lost. Returns when the grant happened.
     """
     repo.lock_customer(session, request.customer_id)
+    # Read the clock once the lock is held: grants of one customer are then stamped in the
+    # order they happened, which is what "latest approved request" relies on.
+    granted_at = utc_now(services)
+    repo.set_decided_at(session, request.id, granted_at)
     previous = repo.previous_quantities(session, request.customer_id, exclude_request_id=request.id)
     stale = {
         m.module_code: [m.quantity_previous, previous.get(m.module_code, 0)]
@@ -171,6 +177,8 @@ def _grant(session: Session, request: models.LicenceRequest, now: datetime) -> d
     modules = repo.set_modules_quantities(session, request.id, previous)
     subscription_id = request.igov_order.subscription_id
     if subscription_id is not None:
-        repo.grant(session, subscription_id, modules, request_id=request.id, at=now)
-    granted = {m.module_code: m.quantity_total for m in modules}
-    return {"granted": granted, "rebased": stale} if stale else {"granted": granted}
+        repo.grant(session, subscription_id, modules, request_id=request.id, at=granted_at)
+    details["granted"] = {m.module_code: m.quantity_total for m in modules}
+    if stale:
+        details["rebased"] = stale
+    return granted_at

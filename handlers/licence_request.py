@@ -112,8 +112,20 @@ def register(app: App, ctx: Context) -> None:
     ) -> None:
         """Keep a module's extra information in the request form (its private_metadata)."""
         t = ctx.languages.translator(body["user"]["id"])
+        inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        if not inputs:
+            ack()
+            return
+        where = "license_request_module submission"
+        answer_form(ack, t, inputs[0], where, lambda: keep(ack, t, view, client, inputs[0]))
+
+    def keep(ack: Ack, t: Translator, view: dict[str, Any], client: WebClient, first: str) -> None:
         meta = ModuleFormState.decode(view.get("private_metadata"))
-        draft = prepare_request(services, meta.parent.order_id)
+        try:
+            draft = prepare_request(services, meta.parent.order_id)
+        except DomainError as error:  # the order got a request meanwhile
+            ack(response_action="errors", errors={first: error_text(t, error)})
+            return
         module = draft.module(meta.module)
         if module is None:
             ack()
@@ -132,7 +144,6 @@ def register(app: App, ctx: Context) -> None:
         try:
             parent = form_view(t, draft, state)
         except MetadataError:
-            first = f"{EXTRA_PREFIX}{module.extra_fields[0]}"
             ack(response_action="errors", errors={first: t("request.extra_too_long")})
             return
         client.views_update(view_id=meta.parent_view_id, view=parent)

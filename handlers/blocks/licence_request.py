@@ -109,7 +109,9 @@ def request_modal(
         ),
     ]
     for module in draft.modules:
-        button = kit.button(t("request.extra_button"), IgovAction.MODULE_INFO, module.code)
+        button = None
+        if module.extra_fields:
+            button = kit.button(t("request.extra_button"), IgovAction.MODULE_INFO, module.code)
         text = module_line_text(t, module, state.extra.get(module.code, {}))
         blocks.append(kit.section(text, block_id=f"module_{module.code}", accessory=button))
     blocks += [

@@ -235,6 +235,15 @@ def decide_if_pending(
     return changed == 1
 
 
+def set_decided_at(session: Session, request_id: int, at: datetime) -> None:
+    session.execute(
+        update(LicenceRequest)
+        .where(LicenceRequest.id == request_id)
+        .values(decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def set_modules_quantities(
     session: Session, request_id: int, previous: dict[str, int]
 ) -> list[LicenceRequestModule]:
