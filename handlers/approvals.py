@@ -40,6 +40,7 @@ from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
 from handlers.replies import Reply
+from handlers.slack_out import PERMANENT_ERRORS
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
@@ -245,24 +246,37 @@ def register(app: App, ctx: Context) -> None:
         if "posted" not in job.done:
             text, blocks = approval_message(Translator(), card, tz)
             job.checkpoint("posted", list(ctx.slack.post(channel, text, blocks)))
-            posted_channel, ts = job.done["posted"]
+        posted_channel, ts = job.done["posted"]
+        if card.approval_ts is None:
             with services.db.session() as session:
                 repo.set_approval_message(session, card.id, posted_channel, ts)
-        posted_channel, ts = job.done["posted"]
-        for kind in DocumentKind:
-            step = f"uploaded:{kind.value}"
-            if step in job.done:
-                continue
-            with services.db.session() as session:
-                document = repo.document(session, card.id, kind.value)
-                if document is None:
-                    continue
-                name, content = document.name, document.content
-            title = Translator()(f"request.{kind.value}_file")
-            ctx.slack.upload(
-                posted_channel, filename=name, content=content, title=title, thread_ts=ts
+        if "uploaded" not in job.done:
+            upload_documents(card.id, posted_channel, ts)
+            job.checkpoint("uploaded")
+
+    def upload_documents(request_id: int, channel: str, thread_ts: str) -> None:
+        """Both kept documents in one upload (one message in the thread, one paced call)."""
+        uploads = []
+        with services.db.session() as session:
+            for kind in DocumentKind:
+                document = repo.document(session, request_id, kind.value)
+                if document is not None:
+                    title = Translator()(f"request.{kind.value}_file")
+                    uploads.append(
+                        {"filename": document.name, "content": document.content, "title": title}
+                    )
+        if not uploads:
+            return
+        ctx.slack.pacer.wait(channel)
+        try:
+            ctx.slack.client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, file_uploads=uploads
             )
-            job.checkpoint(step)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "") if exc.response is not None else ""
+            if error in PERMANENT_ERRORS:
+                raise PermanentFailure(f"files_upload_v2: {error}") from exc
+            raise
 
     def update_approval(job: OutboxJob) -> None:
         card = load(job)

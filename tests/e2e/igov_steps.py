@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ SALES = "C_SALES"
 SALES_USER = "U0SALES"  # places orders; not an approver
 LEAD = "U0LEAD"  # sends requests; an approver through the user group
 BOSS, BOSS2 = "U0BOSS", "U0BOSS2"  # approvers (setting, user group)
+_CHANNELS = itertools.count(1)
 
 
 def texts(blocks: Any) -> str:
@@ -43,9 +45,14 @@ def wait_message(
 
 
 def place_order(slack: SignedSlack, fake: FakeSlack, tax: str, kt: int, vps: int) -> dict[str, Any]:
-    """`/misa igov <tax>` → the form → saved; returns the order message posted in the channel."""
+    """`/misa igov <tax>` → the form → saved; returns the order message posted in the channel.
+
+    Each order is placed from a channel of its own (the bot posts at most one message per
+    second in a channel, and the tests need not wait for that).
+    """
+    channel = f"{SALES}{next(_CHANNELS)}"
     mark = fake.mark()
-    command = slack.command(f"igov {tax}", user_id=SALES_USER, channel_id=SALES)
+    command = slack.command(f"igov {tax}", user_id=SALES_USER, channel_id=channel)
     assert slack.check_ack(command) is None
     view = new_view(fake, mark)
     assert view["callback_id"] == "igov_order"
@@ -56,7 +63,7 @@ def place_order(slack: SignedSlack, fake: FakeSlack, tax: str, kt: int, vps: int
     assert ack["response_action"] == "update"
     order_no = re.search(r"IG\d{10,}", texts(ack["view"]))
     assert order_no is not None
-    return wait_message(fake, SALES, lambda p: order_no.group(0) in p["text"], mark)
+    return wait_message(fake, channel, lambda p: order_no.group(0) in p["text"], mark)
 
 
 def new_view(fake: FakeSlack, after: int, method: str = "views.open") -> dict[str, Any]:

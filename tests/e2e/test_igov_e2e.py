@@ -21,7 +21,6 @@ from tests.e2e.igov_steps import (
     BOSS,
     BOSS2,
     LEAD,
-    SALES,
     SALES_USER,
     action_ids,
     approval,
@@ -131,7 +130,9 @@ def test_seed_walkthrough_order_request_approval_and_second_purchase(
     assert f"Đã duyệt bởi <@{BOSS}>" in texts(updated["blocks"])
     notice = wait_message(fake, "D" + LEAD, lambda p: code in p["text"], mark)
     assert "đã được duyệt" in texts(notice["blocks"])
-    order_now = wait_update(fake, SALES, order_message["ts"], "Đã cấp tài nguyên", mark)
+    channel = fake.channel_of(order_message["ts"])
+    assert channel is not None and channel.startswith("C_SALES")
+    order_now = wait_update(fake, channel, order_message["ts"], "Đã cấp tài nguyên", mark)
     assert action_ids(order_now) == []
 
     # The subscription lists what was granted, with the history of the request.
