@@ -363,6 +363,15 @@ def test_two_concurrent_decisions_make_exactly_one(services: Services) -> None:
     assert count(services, OutboxMessage, OutboxMessage.kind == "licence.notify_requester") == 1
 
 
+def test_pending_requests_are_listed_oldest_first(services: Services) -> None:
+    first = request(services, order(services, key="V1"), ["KT_NS"])
+    second = request(services, order(services, key="V2", tax=PUBLIC_2), ["KT_NS"])
+    cards, total = pending_requests(services)
+    assert [c.id for c in cards] == [first, second] and total == 2
+    decide(services, APPROVERS, request_id=first, actor="U_BOSS", approve=True)
+    assert [c.id for c in pending_requests(services)[0]] == [second]
+
+
 def test_lookup_by_code_order_and_contract_with_history(services: Services) -> None:
     card = order(services)
     request_id = request(services, card, ["KT_NS"])
