@@ -15,7 +15,17 @@ from starlette.applications import Starlette
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.services import Services
-from handlers import commands, errors, home, order_page, reminders, storage_order
+from handlers import (
+    approvals,
+    commands,
+    errors,
+    home,
+    igov,
+    licence_request,
+    order_page,
+    reminders,
+    storage_order,
+)
 from handlers.context import Context
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
@@ -23,7 +33,15 @@ from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
-FLOWS: tuple[Any, ...] = (commands, home, storage_order, reminders)
+FLOWS: tuple[Any, ...] = (
+    commands,
+    home,
+    storage_order,
+    igov,
+    licence_request,
+    approvals,
+    reminders,
+)
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page,)
 

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.catalog import DEFAULT_STORAGE_PACKAGES, StoragePackage
+from bot.igov_catalogue import CatalogueError, load_catalogue
 from bot.subscriptions import GRACE_DAYS
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -81,6 +82,10 @@ class Settings(BaseSettings):
     )
     storage_payment_days: int = Field(default=7, ge=1, le=60)
     amis_login_url: str = "https://amisapp.misa.vn/"
+    # iGOV: a JSON file replacing the built-in package catalogue; the size limit of each
+    # document attached to a licence request.
+    igov_catalogue: Path | None = None
+    licence_document_max_mb: int = Field(default=10, ge=1, le=100)
 
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     # Scheduled jobs (bot/scheduler.py): local times, offsets in days, thresholds.
@@ -173,6 +178,16 @@ class Settings(BaseSettings):
     def _account_no(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9]{1,19}", value):
             raise ValueError("must be 1 to 19 letters or digits")
+        return value
+
+    @field_validator("igov_catalogue")
+    @classmethod
+    def _igov_catalogue(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_catalogue(value)
+            except CatalogueError as exc:
+                raise ValueError(str(exc.__cause__ or exc)) from None
         return value
 
     @field_validator("bot_timezone")

@@ -7,9 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
 from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
+from handlers.igov import igov_command
 from handlers.lookup import lookup_reply
 from handlers.order_lookup import order_reply
 from handlers.replies import Reply
@@ -33,6 +35,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "?": help_reply,
     "lookup": lookup,
     "order": order_reply,
+    "igov": igov_command,
+    "license": license_command,
+    "pending": pending_command,
 }
 
 

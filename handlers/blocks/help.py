@@ -6,7 +6,14 @@ from bot.i18n import Translator
 from handlers.blocks import kit
 from handlers.blocks.kit import Block
 
-HELP_TOPICS = ("help.lookup", "help.order", "help.help")
+HELP_TOPICS = (
+    "help.lookup",
+    "help.order",
+    "help.igov",
+    "help.license",
+    "help.pending",
+    "help.help",
+)
 
 
 def help_blocks(t: Translator, command: str) -> list[Block]:

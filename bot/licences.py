@@ -1,0 +1,320 @@
+"""Seed 003, step 2: the licence request (yêu cầu cấp GPSD/Thuê bao) from an iGOV order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.customers import parse_email, parse_phone
+from bot.documents import Document
+from bot.errors import InvalidInput, NotEligible, NotFound
+from bot.igov_catalogue import EXTRA_VALUE_MAX, IgovCatalogue, Package
+from bot.igov_orders import (
+    ORDER,
+    REQUESTED,
+    SAVED,
+    InvalidForm,
+    OrderCard,
+    catalogue,
+    check_eligible,
+    enqueue_order_update,
+    existing_order,
+    number,
+    order_card,
+    utc_now,
+)
+from bot.licence_cards import (
+    PENDING,
+    REQUEST,
+    ModuleLine,
+    RequestCard,
+    request_card,
+)
+from bot.services import Services
+from bot.text import clean_line
+from storage import models
+from storage.db import Conflict
+from storage.repositories import audit, outbox
+from storage.repositories import licences as repo
+
+PRODUCT = "IGOV"
+REQUEST_TYPE_GRANT = "grant"  # "Cấp": the only request type of an add-on purchase
+POST_APPROVAL = "licence.post_approval"
+CUSTOMER_TEXT_FIELDS = {"customer_name": 400, "customer_address": 500, "contact_name": 200}
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What the license_request form is filled in with, from the order and the catalogue."""
+
+    order: OrderCard
+    product: str
+    budget_code: str
+    amount: int
+    request_type: str
+    sector: str
+    modules: tuple[ModuleLine, ...]
+    customer_info: dict[str, str]
+
+    def module(self, code: str) -> ModuleLine | None:
+        return next((m for m in self.modules if m.code == code), None)
+
+
+def _draft(session: Session, order: models.IgovOrder, cat: IgovCatalogue) -> RequestDraft:
+    card = order_card(session, order, cat)
+    if order.status != SAVED:
+        latest = card.latest_request
+        raise NotEligible(
+            "request.order_has_request",
+            order_no=order.order_no,
+            code=latest.code if latest else "",
+        )
+    check_eligible(order.customer, card.customer)
+    previous = repo.previous_quantities(session, order.customer_id)
+    modules = tuple(
+        ModuleLine(
+            package=package,
+            code=module.code,
+            name=module.name,
+            months=module.months,
+            previous=previous.get(module.code, 0),
+            bought=card.quantity(package),
+            extra_fields=module.extra_fields,
+        )
+        for package in Package
+        if card.quantity(package) > 0
+        for module in cat.modules_of(package)
+    )
+    customer = card.customer
+    return RequestDraft(
+        order=card,
+        product=PRODUCT,
+        budget_code=customer.budget_code or "",
+        amount=order.amount,
+        request_type=REQUEST_TYPE_GRANT,
+        sector=cat.sector,
+        modules=modules,
+        customer_info={
+            "customer_name": customer.name,
+            "customer_address": customer.address,
+            "contact_name": customer.contact_name,
+            "contact_email": customer.contact_email,
+            "contact_phone": customer.contact_phone,
+        },
+    )
+
+
+def prepare_request(services: Services, order_id: int) -> RequestDraft:
+    """The form for a request from this order, or NotEligible when it already has one."""
+    with services.db.session() as session:
+        return _draft(session, existing_order(session, order_id), catalogue(services))
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    """What the license_request modal sent, as typed."""
+
+    order_id: int
+    modules: Sequence[str]
+    extra: Mapping[str, Mapping[str, str]]
+    misa_id_email: str | None
+    misa_id_phone: str | None
+    customer: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class ValidRequest:
+    modules: tuple[ModuleLine, ...]
+    misa_id_email: str
+    misa_id_phone: str
+    customer_info: dict[str, str]
+
+
+def clean_extra(module: ModuleLine, values: Mapping[str, str]) -> dict[str, str]:
+    """Only the fields the module asks for, one line each, empty ones dropped."""
+    cleaned = {}
+    for key in module.extra_fields:
+        value = clean_line(values.get(key) or "", EXTRA_VALUE_MAX)
+        if value:
+            cleaned[key] = value
+    return cleaned
+
+
+def validate_request(draft: RequestDraft, form: RequestForm) -> ValidRequest:
+    """Check every input against the draft; InvalidForm lists all that are wrong."""
+    errors: list[InvalidInput] = []
+    chosen = [draft.module(code) for code in dict.fromkeys(form.modules)]
+    if not form.modules or any(m is None for m in chosen):
+        errors.append(InvalidInput("request.modules_required", field="modules"))
+    modules = tuple(
+        ModuleLine(
+            **{**vars(m), "extra": tuple(clean_extra(m, form.extra.get(m.code, {})).items())}
+        )
+        for m in chosen
+        if m is not None
+    )
+    email = phone = ""
+    try:
+        email = parse_email(form.misa_id_email or "", field="misa_id_email")
+    except InvalidInput as error:
+        errors.append(error)
+    try:
+        phone = parse_phone(form.misa_id_phone or "", field="misa_id_phone")
+    except InvalidInput as error:
+        errors.append(error)
+    info = {"tax_code": draft.order.customer.tax_code, "budget_code": draft.budget_code}
+    for field, limit in CUSTOMER_TEXT_FIELDS.items():
+        value = clean_line(form.customer.get(field) or "", limit)
+        if not value:
+            errors.append(InvalidInput("request.customer_required", field=field))
+        info[field] = value
+    for field, parse in (("contact_email", parse_email), ("contact_phone", parse_phone)):
+        try:
+            info[field] = parse(form.customer.get(field) or "", field=field)
+        except InvalidInput as error:
+            errors.append(error)
+    if errors:
+        raise InvalidForm(errors)
+    return ValidRequest(modules, email, phone, info)
+
+
+def submit_request(
+    services: Services,
+    form: RequestForm,
+    documents: Sequence[Document],
+    *,
+    submission_key: str,
+    user: str,
+) -> RequestCard:
+    """Save the request (`pending`) with its documents and enqueue the approval message.
+
+    The same view submitted again returns the request it created.
+    """
+    cat = catalogue(services)
+    try:
+        with services.db.session() as session:
+            existing = repo.request_by_submission(session, submission_key)
+            if existing is None:
+                order = existing_order(session, form.order_id)
+                draft = _draft(session, order, cat)
+                valid = validate_request(draft, form)
+                request_id = _save(services, session, draft, valid, documents, submission_key, user)
+            else:
+                request_id = existing.id
+    except Conflict:
+        with services.db.session() as session:
+            existing = repo.request_by_submission(session, submission_key)
+            if existing is None:
+                raise
+            request_id = existing.id
+    services.outbox.wake()
+    return load_request(services, request_id)
+
+
+def _save(
+    services: Services,
+    session: Session,
+    draft: RequestDraft,
+    valid: ValidRequest,
+    documents: Sequence[Document],
+    submission_key: str,
+    user: str,
+) -> int:
+    now = utc_now(services)
+    order = draft.order
+    request = repo.insert_request(
+        session,
+        number("YC", services),
+        {
+            "submission_key": submission_key,
+            "igov_order_id": order.id,
+            "customer_id": order.customer.id,
+            "product": draft.product,
+            "budget_code": draft.budget_code,
+            "amount": draft.amount,
+            "request_type": draft.request_type,
+            "sector": draft.sector,
+            "misa_id_email": valid.misa_id_email,
+            "misa_id_phone": valid.misa_id_phone,
+            "customer_info": valid.customer_info,
+            "status": PENDING,
+            "requested_by": user,
+            "created_at": now,
+            "updated_at": now,
+        },
+        [
+            {
+                "package": m.package.value,
+                "module_code": m.code,
+                "module_name": m.name,
+                "months": m.months,
+                "quantity_previous": m.previous,
+                "quantity_bought": m.bought,
+                "quantity_total": m.total,
+                "extra_info": dict(m.extra),
+            }
+            for m in valid.modules
+        ],
+        [
+            {
+                "kind": d.kind.value,
+                "slack_file_id": d.slack_file_id,
+                "name": d.name[:255],
+                "mimetype": d.mimetype,
+                "size": d.size,
+                "sha256": d.sha256,
+                "content": d.content,
+            }
+            for d in documents
+        ],
+    )
+    if not repo.move_order(session, order.id, SAVED, REQUESTED):
+        # Someone else sent a request from this order meanwhile: roll everything back.
+        raise NotEligible("request.order_has_request", order_no=order.order_no, code="")
+    audit.record(
+        session,
+        entity_type=REQUEST,
+        entity_id=request.id,
+        action="submitted",
+        actor=user,
+        at=now,
+        to_status=PENDING,
+        details={"code": request.code, "order_no": order.order_no},
+    )
+    audit.record(
+        session,
+        entity_type=ORDER,
+        entity_id=order.id,
+        action="requested",
+        actor=user,
+        at=now,
+        from_status=SAVED,
+        to_status=REQUESTED,
+        details={"request": request.code},
+    )
+    payload = {"request_id": request.id}
+    outbox.enqueue(
+        session, POST_APPROVAL, payload, now=now, dedupe_key=f"{POST_APPROVAL}:{request.id}"
+    )
+    enqueue_order_update(session, order.id, now)
+    return request.id
+
+
+def request_for_submission(services: Services, submission_key: str) -> RequestCard | None:
+    """The request a view already created (a resubmission is answered with it)."""
+    with services.db.session() as session:
+        existing = repo.request_by_submission(session, submission_key)
+        if existing is None:
+            return None
+        request = repo.get_request(session, existing.id)
+        return None if request is None else request_card(session, request)
+
+
+def load_request(services: Services, request_id: int) -> RequestCard:
+    with services.db.session() as session:
+        request = repo.get_request(session, request_id)
+        if request is None:
+            raise NotFound("approval.request_not_found")
+        return request_card(session, request)

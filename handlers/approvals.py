@@ -1,0 +1,296 @@
+"""Approval (seed 003, step 3): the buttons, license_reject, `/misa license`, `/misa pending`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from datetime import datetime
+from typing import Any
+
+from cachetools import TTLCache
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.approvals import NOTIFY_REQUESTER, UPDATE_APPROVAL, check_can_decide, decide
+from bot.config import Settings
+from bot.documents import DocumentKind
+from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotFound
+from bot.i18n import Translator
+from bot.igov_orders import aware
+from bot.licence_lookup import find_licences, pending_requests
+from bot.licences import POST_APPROVAL, load_request
+from bot.outbox import OutboxJob, PermanentFailure, RetryLater
+from handlers.blocks.approvals import (
+    already_decided_text,
+    approval_message,
+    decision_notice,
+    lookup_blocks,
+    pending_blocks,
+    reject_modal,
+)
+from handlers.blocks.igov import done_modal
+from handlers.blocks.kit import escape
+from handlers.context import CommandRequest, Context
+from handlers.errors import error_text
+from handlers.ids import Action, Callback
+from handlers.ids import LicenceRejectInput as Input
+from handlers.igov import answer_form
+from handlers.igov_metadata import RejectFormState, RequestRef
+from handlers.metadata import MetadataError
+from handlers.replies import Reply
+from handlers.slack_out import PERMANENT_ERRORS
+from storage.repositories import licences as repo
+
+log = logging.getLogger(__name__)
+
+PENDING_SHOWN = 10
+
+
+class SlackApprovers:
+    """APPROVER_USER_IDS plus the members of APPROVER_USERGROUP (asked of Slack each minute)."""
+
+    def __init__(self, settings: Settings, client: WebClient, ttl_seconds: int = 60) -> None:
+        self.user_ids = frozenset(settings.approver_user_ids)
+        self.usergroup = settings.approver_usergroup
+        self._client = client
+        self._cache: TTLCache[str, frozenset[str]] = TTLCache(maxsize=4, ttl=ttl_seconds)
+        self._lock = threading.Lock()
+
+    def group_members(self) -> frozenset[str]:
+        if not self.usergroup:
+            return frozenset()
+        with self._lock:
+            cached = self._cache.get(self.usergroup)
+        if cached is not None:
+            return cached
+        try:
+            response = self._client.usergroups_users_list(usergroup=self.usergroup)
+            members = frozenset(response.get("users") or [])
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            # Fail closed, and don't remember the failure: the next click asks again.
+            log.warning("members of %s unknown: %s", self.usergroup, exc)
+            return frozenset()
+        with self._lock:
+            self._cache[self.usergroup] = members
+        return members
+
+    def is_approver(self, user_id: str) -> bool:
+        return user_id in self.user_ids or user_id in self.group_members()
+
+
+_APPROVERS: weakref.WeakKeyDictionary[Any, SlackApprovers] = weakref.WeakKeyDictionary()
+_APPROVERS_LOCK = threading.Lock()
+
+
+def approvers(ctx: Context) -> SlackApprovers:
+    """One directory per running app (its cache is shared by buttons and commands)."""
+    with _APPROVERS_LOCK:
+        found = _APPROVERS.get(ctx.slack)
+        if found is None:
+            found = SlackApprovers(ctx.services.settings, ctx.slack.client)
+            _APPROVERS[ctx.slack] = found
+        return found
+
+
+def already_text(ctx: Context, t: Translator, error: AlreadyDecided) -> str:
+    at = error.params.get("decided_at")
+    when = t.moment(aware(at), ctx.services.settings.tz) if isinstance(at, datetime) else ""
+    return already_decided_text(
+        t, error.params["status"], error.params.get("decided_by") or "", when, error.params["code"]
+    )
+
+
+def refusal_text(ctx: Context, t: Translator, error: DomainError) -> str:
+    if isinstance(error, AlreadyDecided):
+        return already_text(ctx, t, error)
+    return error_text(t, error)
+
+
+def license_reply(ctx: Context, t: Translator, user_id: str, query: str) -> Reply:
+    """A request (with buttons for an approver who did not send it) or the list of them."""
+    try:
+        found = find_licences(ctx.services, query)
+    except DomainError as error:
+        return Reply.message(error_text(t, error))
+    can_decide = (
+        len(found.requests) == 1
+        and found.requests[0].requested_by != user_id
+        and approvers(ctx).is_approver(user_id)
+    )
+    blocks = lookup_blocks(t, found, ctx.services.settings.tz, can_decide=can_decide)
+    return Reply(text=t("approval.list_title", query=escape(found.query)), blocks=blocks)
+
+
+def license_command(ctx: Context, request: CommandRequest) -> Reply:
+    """`/misa license <request code | order no | contract no>`."""
+    if not request.text.strip():
+        command = ctx.services.settings.slack_command
+        return Reply.message(request.t("approval.lookup_empty", command=command))
+    return license_reply(ctx, request.t, request.user_id, request.text)
+
+
+def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
+    cards, total = pending_requests(ctx.services, PENDING_SHOWN)
+    is_approver = approvers(ctx).is_approver(user_id)
+    blocks = pending_blocks(
+        t, cards, total, ctx.services.settings.tz, viewer=user_id, approver=is_approver
+    )
+    return Reply(text=t("approval.pending_title", count=total), blocks=blocks)
+
+
+def pending_command(ctx: Context, request: CommandRequest) -> Reply:
+    """`/misa pending`: requests waiting, oldest first, with the buttons for approvers."""
+    return pending_reply(ctx, request.t, request.user_id)
+
+
+def register(app: App, ctx: Context) -> None:
+    services = ctx.services
+    tz = services.settings.tz
+
+    def ephemeral(respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def request_ref(body: dict[str, Any]) -> RequestRef | None:
+        try:
+            return RequestRef.decode(body["actions"][0].get("value"))
+        except MetadataError:
+            return None
+
+    def redraw_reply(ref: RequestRef, user: str, respond: Respond, t: Translator) -> None:
+        """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
+        if ref.source == "pending":
+            reply = pending_reply(ctx, t, user)
+        elif ref.source == "lookup":
+            card = load_request(services, ref.request_id)
+            reply = license_reply(ctx, t, user, card.code)
+        else:
+            return
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+    @app.action(Action.LICENSE_APPROVE)
+    def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        ref = request_ref(body)
+        if ref is None:
+            ephemeral(respond, t("approval.request_not_found"))
+            return
+        try:
+            decide(services, approvers(ctx), request_id=ref.request_id, actor=user, approve=True)
+        except DomainError as error:
+            ephemeral(respond, refusal_text(ctx, t, error))
+            return
+        redraw_reply(ref, user, respond, t)
+
+    @app.action(Action.LICENSE_REJECT)
+    def on_reject(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        ref = request_ref(body)
+        if ref is None:
+            ephemeral(respond, t("approval.request_not_found"))
+            return
+        try:
+            card = check_can_decide(services, approvers(ctx), ref.request_id, user)
+        except DomainError as error:
+            ephemeral(respond, refusal_text(ctx, t, error))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(t, card))
+
+    @app.view(Callback.LICENSE_REJECT)
+    def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        where = "license_reject submission"
+        answer_form(ack, t, Input.REASON, where, lambda: reject(ack, t, user, view))
+
+    def reject(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
+        state = RejectFormState.decode(view.get("private_metadata"))
+        values = (view.get("state") or {}).get("values") or {}
+        reason = (values.get(Input.REASON) or {}).get(Input.REASON, {}).get("value")
+        try:
+            card = decide(
+                services,
+                approvers(ctx),
+                request_id=state.request_id,
+                actor=user,
+                approve=False,
+                reason=reason,
+            )
+        except InvalidInput as error:
+            ack(response_action="errors", errors={Input.REASON: error_text(t, error)})
+            return
+        except DomainError as error:
+            text = refusal_text(ctx, t, error)
+            ack(response_action="update", view=done_modal(t, t("approval.reject_title"), text))
+            return
+        text = t("approval.rejected_done", code=card.code, name=escape(card.customer_name))
+        ack(response_action="update", view=done_modal(t, t("approval.reject_title"), text))
+
+    def load(job: OutboxJob) -> Any:
+        try:
+            return load_request(services, job.payload["request_id"])
+        except NotFound as exc:
+            raise PermanentFailure(str(exc)) from exc
+
+    def post_approval(job: OutboxJob) -> None:
+        """Post the request to APPROVAL_CHANNEL, then its two documents in the thread."""
+        card = load(job)
+        channel = services.settings.approval_channel
+        if not channel:
+            raise PermanentFailure("APPROVAL_CHANNEL is not set")
+        if "posted" not in job.done:
+            text, blocks = approval_message(Translator(), card, tz)
+            job.checkpoint("posted", list(ctx.slack.post(channel, text, blocks)))
+        posted_channel, ts = job.done["posted"]
+        if card.approval_ts is None:
+            with services.db.session() as session:
+                repo.set_approval_message(session, card.id, posted_channel, ts)
+        if "uploaded" not in job.done:
+            upload_documents(card.id, posted_channel, ts)
+            job.checkpoint("uploaded")
+
+    def upload_documents(request_id: int, channel: str, thread_ts: str) -> None:
+        """Both kept documents in one upload (one message in the thread, one paced call)."""
+        uploads = []
+        with services.db.session() as session:
+            for kind in DocumentKind:
+                document = repo.document(session, request_id, kind.value)
+                if document is not None:
+                    title = Translator()(f"request.{kind.value}_file")
+                    uploads.append(
+                        {"filename": document.name, "content": document.content, "title": title}
+                    )
+        if not uploads:
+            return
+        ctx.slack.pacer.wait(channel)
+        try:
+            ctx.slack.client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, file_uploads=uploads
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "") if exc.response is not None else ""
+            if error in PERMANENT_ERRORS:
+                raise PermanentFailure(f"files_upload_v2: {error}") from exc
+            raise
+
+    def update_approval(job: OutboxJob) -> None:
+        card = load(job)
+        if card.approval_ts is None or card.approval_channel is None:
+            raise RetryLater("approval message not posted yet")
+        text, blocks = approval_message(Translator(), card, tz)
+        ctx.slack.update(card.approval_channel, card.approval_ts, text, blocks)
+
+    def notify_requester(job: OutboxJob) -> None:
+        card = load(job)
+        t = ctx.languages.translator(card.requested_by)
+        text, blocks = decision_notice(t, card, tz)
+        ctx.slack.post(ctx.slack.dm_channel(card.requested_by), text, blocks)
+
+    services.outbox.register(POST_APPROVAL, post_approval)
+    services.outbox.register(UPDATE_APPROVAL, update_approval)
+    services.outbox.register(NOTIFY_REQUESTER, notify_requester)

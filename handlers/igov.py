@@ -1,0 +1,201 @@
+"""iGOV order (seed 003, step 1): `/misa igov`, `igov_order.start`, the igov_order modal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import DomainError, NotFound
+from bot.i18n import Translator
+from bot.igov_orders import (
+    POST_ORDER,
+    UPDATE_ORDER,
+    IgovCustomer,
+    InvalidForm,
+    OrderForm,
+    catalogue,
+    customer_by_tax_code,
+    customer_for_order,
+    load_order,
+    place_order,
+    search_public_customers,
+)
+from bot.outbox import OutboxJob, PermanentFailure, RetryLater
+from handlers.blocks import forms
+from handlers.blocks.igov import customer_option, done_modal, order_message, order_modal
+from handlers.context import CommandRequest, Context
+from handlers.errors import error_text, unexpected_text
+from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
+from handlers.igov_metadata import OrderFormState
+from handlers.metadata import CustomerRef, MetadataError
+from handlers.replies import Reply
+from storage.repositories import licences as repo
+
+log = logging.getLogger(__name__)
+
+
+def form_errors(t: Translator, error: InvalidForm) -> dict[str, str]:
+    """`response_action: errors` for a form: the first message per input."""
+    errors: dict[str, str] = {}
+    for item in error.errors:
+        errors.setdefault(item.field or "", error_text(t, item))
+    return errors
+
+
+def answer_form(
+    ack: Ack, t: Translator, block_id: str, where: str, submit: Callable[[], None]
+) -> None:
+    """Run a form's submission; a surprise becomes an inline error with a reference to quote
+    (rather than Slack's wordless failure), and the person's input stays."""
+    try:
+        submit()
+    except Exception as exc:
+        ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
+
+
+def open_order_modal(
+    ctx: Context,
+    client: WebClient,
+    trigger_id: str,
+    t: Translator,
+    channel_id: str,
+    customer: IgovCustomer | None,
+) -> None:
+    state = OrderFormState(channel_id=channel_id)
+    view = order_modal(t, catalogue(ctx.services), state, customer)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
+    """`/misa igov <tax code>`: the order form for that customer (or searching, without one)."""
+    t = request.t
+    customer = None
+    if request.text.strip():
+        try:
+            customer = customer_by_tax_code(ctx.services, request.text)
+        except DomainError as error:
+            return Reply.message(error_text(t, error))
+    # The order message goes where the command was typed (or to the person, if we can't post).
+    channel = request.channel_id or request.user_id
+    try:
+        open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer)
+    except SlackApiError as exc:
+        return Reply.message(unexpected_text(t, exc, "igov_order views.open"))
+    return None
+
+
+def order_form(view: dict[str, Any]) -> OrderForm:
+    state = view.get("state") or {}
+    descriptions = forms.block_ids_with_prefix(state, IgovOrderInput.DESCRIPTION)
+    return OrderForm(
+        customer=forms.selected_of(state, IgovOrderInput.CUSTOMER),
+        sales_project=forms.value_of(state, IgovOrderInput.SALES_PROJECT),
+        description=forms.value_of(state, descriptions[0]) if descriptions else None,
+        qty_kt=forms.value_of(state, IgovOrderInput.QTY_KT),
+        qty_vps=forms.value_of(state, IgovOrderInput.QTY_VPS),
+    )
+
+
+def register(app: App, ctx: Context) -> None:
+    services = ctx.services
+
+    @app.action(Action.IGOV_ORDER_START)
+    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        try:
+            ref = CustomerRef.decode(body["actions"][0].get("value"))
+            customer = customer_for_order(services, ref.customer_id)
+        except MetadataError:
+            respond(
+                text=t("igov.customer_not_found"), response_type="ephemeral", replace_original=False
+            )
+            return
+        except DomainError as error:
+            respond(text=error_text(t, error), response_type="ephemeral", replace_original=False)
+            return
+        channel = (body.get("channel") or {}).get("id") or user
+        open_order_modal(ctx, client, body["trigger_id"], t, channel, customer)
+
+    @app.options(IgovAction.ORDER_CUSTOMER)
+    def on_search(ack: Ack, payload: dict[str, Any]) -> None:
+        found = search_public_customers(services, payload.get("value") or "")
+        ack(options=[customer_option(c) for c in found])
+
+    @app.action(IgovAction.ORDER_CUSTOMER)
+    def on_customer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A customer was chosen: show its budget code, contacts and contract in the form."""
+        ack()
+        view = body["view"]
+        t = ctx.languages.translator(body["user"]["id"])
+        chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
+        customer, notice = None, None
+        try:
+            customer = customer_for_order(services, int(chosen) if chosen.isdigit() else 0)
+        except DomainError as error:
+            notice = error_text(t, error)  # said again, inline, if the form is submitted
+        state = OrderFormState.decode(view.get("private_metadata"))
+        updated = order_modal(t, catalogue(services), state, customer, notice)
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as exc:  # the person changed the form meanwhile: theirs wins
+            log.info("igov_order form not refreshed: %s", exc.response.get("error"))
+
+    @app.view(Callback.IGOV_ORDER)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        where = "igov_order submission"
+        answer_form(ack, t, IgovOrderInput.SALES_PROJECT, where, lambda: save(ack, t, user, view))
+
+    def save(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
+        state = OrderFormState.decode(view.get("private_metadata"))
+        try:
+            card = place_order(
+                services,
+                order_form(view),
+                submission_key=f"igov_order:{view['id']}",
+                user=user,
+                channel=state.channel_id,
+            )
+        except InvalidForm as error:
+            ack(response_action="errors", errors=form_errors(t, error))
+            return
+        text = t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount))
+        ack(response_action="update", view=done_modal(t, t("igov.order.title"), text))
+
+    def post_order(job: OutboxJob) -> None:
+        card = load_order(services, job.payload["order_id"])
+        if card.message_ts is not None:
+            return
+        if "posted" not in job.done:
+            # Channel messages are in the default language: everyone in the channel reads them.
+            text, blocks = order_message(Translator(), card, services.settings.tz)
+            try:
+                channel, ts = ctx.slack.post(card.channel_id, text, blocks)
+            except PermanentFailure:
+                # Started where the bot can't post (a DM between people): tell the creator.
+                channel, ts = ctx.slack.post(ctx.slack.dm_channel(card.created_by), text, blocks)
+            job.checkpoint("posted", [channel, ts])
+        channel, ts = job.done["posted"]
+        with services.db.session() as session:
+            repo.set_order_message(session, card.id, channel, ts)
+
+    def update_order(job: OutboxJob) -> None:
+        try:
+            card = load_order(services, job.payload["order_id"])
+        except NotFound as exc:
+            raise PermanentFailure(str(exc)) from exc
+        if card.message_ts is None:
+            raise RetryLater("order message not posted yet")
+        text, blocks = order_message(Translator(), card, services.settings.tz)
+        ctx.slack.update(card.channel_id, card.message_ts, text, blocks)
+
+    services.outbox.register(POST_ORDER, post_order)
+    services.outbox.register(UPDATE_ORDER, update_order)

@@ -1,0 +1,208 @@
+"""Licence request (seed 003, step 2): `license_request.start`, its modal and module modals."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.documents import DocumentKind
+from bot.errors import DomainError
+from bot.i18n import Translator
+from bot.igov_orders import InvalidForm
+from bot.licences import (
+    RequestDraft,
+    RequestForm,
+    clean_extra,
+    prepare_request,
+    request_for_submission,
+    submit_request,
+    validate_request,
+)
+from handlers.blocks import forms
+from handlers.blocks.igov import done_modal
+from handlers.blocks.licence_request import (
+    CUSTOMER_INPUTS,
+    EXTRA_PREFIX,
+    module_modal,
+    request_modal,
+)
+from handlers.context import Context
+from handlers.errors import error_text
+from handlers.ids import Action, Callback, IgovAction, IgovCallback
+from handlers.ids import LicenceRequestInput as Input
+from handlers.igov import answer_form, form_errors
+from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
+from handlers.metadata import MetadataError
+from handlers.slack_files import Wanted, download_documents
+
+log = logging.getLogger(__name__)
+
+# Both downloads must finish inside Slack's 3 s for the form's answer (errors inline).
+DOWNLOAD_BUDGET = 2.2
+FILE_INPUTS = (
+    (DocumentKind.DECISION, Input.DECISION_FILE),
+    (DocumentKind.EVIDENCE, Input.EVIDENCE_FILE),
+)
+
+
+def ephemeral(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def request_form(view: dict[str, Any], state: RequestFormState) -> RequestForm:
+    values = view.get("state") or {}
+    return RequestForm(
+        order_id=state.order_id,
+        modules=forms.selections_of(values, Input.MODULES),
+        extra=state.extra,
+        misa_id_email=forms.value_of(values, Input.MISA_ID_EMAIL),
+        misa_id_phone=forms.value_of(values, Input.MISA_ID_PHONE),
+        customer={key: forms.value_of(values, block_id) for block_id, key, _ in CUSTOMER_INPUTS},
+    )
+
+
+def register(app: App, ctx: Context) -> None:
+    services = ctx.services
+    max_mb = services.settings.licence_document_max_mb
+
+    def form_view(t: Translator, draft: RequestDraft, state: RequestFormState) -> dict[str, Any]:
+        return request_modal(t, draft, state, max_mb)
+
+    @app.action(Action.LICENSE_REQUEST_START)
+    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        t = ctx.languages.translator(body["user"]["id"])
+        if not services.settings.approval_channel:
+            ephemeral(respond, t("request.no_approval_channel"))
+            return
+        try:
+            ref = OrderRef.decode(body["actions"][0].get("value"))
+            draft = prepare_request(services, ref.order_id)
+        except MetadataError:
+            ephemeral(respond, t("igov.order_not_found"))
+            return
+        except DomainError as error:
+            ephemeral(respond, error_text(t, error))
+            return
+        view = form_view(t, draft, RequestFormState(order_id=ref.order_id))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(IgovAction.MODULE_INFO)
+    def on_module_info(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        t = ctx.languages.translator(body["user"]["id"])
+        parent = body["view"]
+        state = RequestFormState.decode(parent.get("private_metadata"))
+        code = body["actions"][0].get("value") or ""
+        try:
+            module = prepare_request(services, state.order_id).module(code)
+        except DomainError:
+            module = None
+        if module is None:
+            return  # the order changed under the form; submitting it says why
+        meta = ModuleFormState(parent_view_id=parent["id"], module=code, parent=state)
+        client.views_push(trigger_id=body["trigger_id"], view=module_modal(t, module, meta))
+
+    @app.view(IgovCallback.MODULE_INFO)
+    def on_module_saved(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Keep a module's extra information in the request form (its private_metadata)."""
+        t = ctx.languages.translator(body["user"]["id"])
+        inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        if not inputs:
+            ack()
+            return
+        where = "license_request_module submission"
+        answer_form(ack, t, inputs[0], where, lambda: keep(ack, t, view, client, inputs[0]))
+
+    def keep(ack: Ack, t: Translator, view: dict[str, Any], client: WebClient, first: str) -> None:
+        meta = ModuleFormState.decode(view.get("private_metadata"))
+        try:
+            draft = prepare_request(services, meta.parent.order_id)
+        except DomainError as error:  # the order got a request meanwhile
+            ack(response_action="errors", errors={first: error_text(t, error)})
+            return
+        module = draft.module(meta.module)
+        if module is None:
+            ack()
+            return
+        entered = {
+            key: forms.value_of(view.get("state") or {}, f"{EXTRA_PREFIX}{key}") or ""
+            for key in module.extra_fields
+        }
+        extra = dict(meta.parent.extra)
+        cleaned = clean_extra(module, entered)
+        if cleaned:
+            extra[module.code] = cleaned
+        else:
+            extra.pop(module.code, None)
+        state = RequestFormState(order_id=meta.parent.order_id, extra=extra)
+        try:
+            parent = form_view(t, draft, state)
+        except MetadataError:
+            ack(response_action="errors", errors={first: t("request.extra_too_long")})
+            return
+        client.views_update(view_id=meta.parent_view_id, view=parent)
+        ack()
+
+    @app.view(Callback.LICENSE_REQUEST)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
+        where = "license_request submission"
+        answer_form(ack, t, Input.MISA_ID_PHONE, where, lambda: send(ack, t, user, view))
+
+    def send(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
+        state = RequestFormState.decode(view.get("private_metadata"))
+        form = request_form(view, state)
+        key = f"license_request:{view['id']}"
+        done = request_for_submission(services, key)
+        if done is not None:  # the same view again (a retry, a double click): same answer
+            ack(response_action="update", view=saved_view(t, done.code))
+            return
+        errors: dict[str, str] = {}
+        try:
+            validate_request(prepare_request(services, state.order_id), form)
+        except InvalidForm as error:
+            errors.update(form_errors(t, error))
+        except DomainError as error:  # the order got a request meanwhile
+            errors[Input.MODULES] = error_text(t, error)
+        wanted = []
+        for kind, block_id in FILE_INPUTS:
+            files = forms.files_of(view.get("state") or {}, block_id)
+            if not files or not files[0].get("id"):
+                errors.setdefault(block_id, t("request.file_required"))
+            else:
+                wanted.append(Wanted(kind, str(files[0]["id"])))
+        if errors:  # nothing downloaded until the rest of the form is right
+            ack(response_action="errors", errors=errors)
+            return
+        documents, failures = download_documents(
+            ctx.slack.client, wanted, max_bytes=max_mb * 1_048_576, budget=DOWNLOAD_BUDGET
+        )
+        if failures:
+            ack(response_action="errors", errors=form_errors(t, InvalidForm(failures)))
+            return
+        try:
+            card = submit_request(
+                services,
+                form,
+                documents,
+                submission_key=key,
+                user=user,
+            )
+        except InvalidForm as error:
+            ack(response_action="errors", errors=form_errors(t, error))
+            return
+        except DomainError as error:
+            ack(response_action="errors", errors={Input.MODULES: error_text(t, error)})
+            return
+        ack(response_action="update", view=saved_view(t, card.code))
+
+    def saved_view(t: Translator, code: str) -> dict[str, Any]:
+        channel = services.settings.approval_channel or ""
+        return done_modal(t, t("request.title"), t("request.saved", code=code, channel=channel))
