@@ -130,7 +130,12 @@ class OutboxWorker:
                 raise PermanentFailure(f"no deliverer for {message.kind!r}")
             deliverer(job)
         except RetryLater as exc:
-            self._fail(message, str(exc) or "waiting", self.clock.now() + timedelta(seconds=2))
+            # Waiting on another delivery: look again soon, but not forever.
+            retry_at = None
+            if message.attempts < self.max_attempts * 3:
+                wait = min(2 * message.attempts, 60)
+                retry_at = self.clock.now() + timedelta(seconds=wait)
+            self._fail(message, f"waiting: {exc}", retry_at)
             return 0
         except PermanentFailure as exc:
             log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, exc)

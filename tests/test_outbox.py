@@ -107,6 +107,21 @@ def test_permanent_failure_and_unknown_kind_give_up(db: Database, clock: FixedCl
     assert [s for s, _ in statuses(db)] == ["dead", "dead"]
 
 
+def test_waiting_on_another_delivery_is_bounded(db: Database, clock: FixedClock) -> None:
+    from bot.outbox import RetryLater
+
+    def deliver(_: OutboxJob) -> None:
+        raise RetryLater("the message it updates was never posted")
+
+    worker = OutboxWorker(db, clock, max_attempts=2)
+    worker.register("test", deliver)
+    enqueue(db, clock)
+    for _ in range(10):
+        worker.run_once()
+        clock.current += timedelta(minutes=2)
+    assert statuses(db) == [("dead", 6)]
+
+
 def test_attempts_are_bounded(db: Database, clock: FixedClock) -> None:
     def deliver(_: OutboxJob) -> None:
         raise RuntimeError("still down")
