@@ -39,7 +39,7 @@ from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
-from handlers.replies import Reply
+from handlers.replies import Reply, tell
 from handlers.slack_out import PERMANENT_ERRORS
 from storage.repositories import licences as repo
 
@@ -149,9 +149,6 @@ def register(app: App, ctx: Context) -> None:
     services = ctx.services
     tz = services.settings.tz
 
-    def ephemeral(respond: Respond, text: str) -> None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
     def request_ref(body: dict[str, Any]) -> RequestRef | None:
         try:
             return RequestRef.decode(body["actions"][0].get("value"))
@@ -176,12 +173,12 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user)
         ref = request_ref(body)
         if ref is None:
-            ephemeral(respond, t("approval.request_not_found"))
+            tell(respond, t("approval.request_not_found"))
             return
         try:
             decide(services, approvers(ctx), request_id=ref.request_id, actor=user, approve=True)
         except DomainError as error:
-            ephemeral(respond, refusal_text(ctx, t, error))
+            tell(respond, refusal_text(ctx, t, error))
             return
         redraw_reply(ref, user, respond, t)
 
@@ -192,12 +189,12 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user)
         ref = request_ref(body)
         if ref is None:
-            ephemeral(respond, t("approval.request_not_found"))
+            tell(respond, t("approval.request_not_found"))
             return
         try:
             card = check_can_decide(services, approvers(ctx), ref.request_id, user)
         except DomainError as error:
-            ephemeral(respond, refusal_text(ctx, t, error))
+            tell(respond, refusal_text(ctx, t, error))
             return
         client.views_open(trigger_id=body["trigger_id"], view=reject_modal(t, card))
 

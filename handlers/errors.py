@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.errors import DomainError
 from bot.i18n import Translator
 from handlers.blocks.kit import escape
+from handlers.replies import tell
 
 log = logging.getLogger("handlers")
 
@@ -38,6 +39,6 @@ def register(app: App) -> None:
         text = unexpected_text(Translator(), error, f"listener (user {user})")
         if body.get("response_url") or body.get("response_urls"):
             try:
-                respond(text=text, response_type="ephemeral", replace_original=False)
+                tell(respond, text)
             except Exception:  # the person is told nothing more; the log has the reference
                 log.exception("could not report the error to the user")

@@ -33,7 +33,7 @@ from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
 from handlers.igov_metadata import OrderFormState
 from handlers.metadata import CustomerRef, MetadataError
-from handlers.replies import Reply
+from handlers.replies import Reply, tell
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
@@ -113,12 +113,10 @@ def register(app: App, ctx: Context) -> None:
             ref = CustomerRef.decode(body["actions"][0].get("value"))
             customer = customer_for_order(services, ref.customer_id)
         except MetadataError:
-            respond(
-                text=t("igov.customer_not_found"), response_type="ephemeral", replace_original=False
-            )
+            tell(respond, t("igov.customer_not_found"))
             return
         except DomainError as error:
-            respond(text=error_text(t, error), response_type="ephemeral", replace_original=False)
+            tell(respond, error_text(t, error))
             return
         channel = (body.get("channel") or {}).get("id") or user
         open_order_modal(ctx, client, body["trigger_id"], t, channel, customer)

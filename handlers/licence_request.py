@@ -36,6 +36,7 @@ from handlers.ids import LicenceRequestInput as Input
 from handlers.igov import answer_form, form_errors
 from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
 from handlers.metadata import MetadataError
+from handlers.replies import tell
 from handlers.slack_files import Wanted, download_documents
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,6 @@ FILE_INPUTS = (
     (DocumentKind.DECISION, Input.DECISION_FILE),
     (DocumentKind.EVIDENCE, Input.EVIDENCE_FILE),
 )
-
-
-def ephemeral(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def request_form(view: dict[str, Any], state: RequestFormState) -> RequestForm:
@@ -76,16 +73,16 @@ def register(app: App, ctx: Context) -> None:
         ack()
         t = ctx.languages.translator(body["user"]["id"])
         if not services.settings.approval_channel:
-            ephemeral(respond, t("request.no_approval_channel"))
+            tell(respond, t("request.no_approval_channel"))
             return
         try:
             ref = OrderRef.decode(body["actions"][0].get("value"))
             draft = prepare_request(services, ref.order_id)
         except MetadataError:
-            ephemeral(respond, t("igov.order_not_found"))
+            tell(respond, t("igov.order_not_found"))
             return
         except DomainError as error:
-            ephemeral(respond, error_text(t, error))
+            tell(respond, error_text(t, error))
             return
         view = form_view(t, draft, RequestFormState(order_id=ref.order_id))
         client.views_open(trigger_id=body["trigger_id"], view=view)

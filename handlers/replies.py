@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Respond
+
 from handlers.blocks.kit import Block, section
 
 
@@ -19,3 +21,8 @@ class Reply:
 
     def ephemeral(self) -> dict[str, Any]:
         return {"response_type": "ephemeral", "text": self.text, "blocks": self.blocks}
+
+
+def tell(respond: Respond, text: str) -> None:
+    """A private note to the person who clicked, leaving the message they clicked as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)

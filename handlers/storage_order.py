@@ -23,6 +23,7 @@ from bot.storage_orders import (
     price,
     validate_invoice,
 )
+from handlers.blocks import forms
 from handlers.blocks.storage_order import (
     INVOICE_FIELDS,
     OPEN_PAGE_ACTION,
@@ -36,16 +37,10 @@ from handlers.context import Context
 from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback
 from handlers.metadata import MetadataError, SubscriptionRef
+from handlers.replies import tell
 from handlers.storage_order_delivery import register_deliveries
 
 log = logging.getLogger(__name__)
-
-
-def _state_value(values: dict[str, Any], block_id: str) -> str | None:
-    block = values.get(block_id) or {}
-    for element in block.values():
-        return element.get("value")
-    return None
 
 
 def _form_and_meta(ctx: Context, view: dict[str, Any]) -> tuple[OrderForm, OrderFormMeta]:
@@ -67,10 +62,10 @@ def register(app: App, ctx: Context) -> None:
             ref = SubscriptionRef.decode(body["actions"][0].get("value"))
             form = open_order_form(services, ref.subscription_id, services.clock.today())
         except MetadataError:
-            respond(text=t("error.stale_button"), response_type="ephemeral", replace_original=False)
+            tell(respond, t("error.stale_button"))
             return
         except DomainError as error:
-            respond(text=error_text(t, error), response_type="ephemeral", replace_original=False)
+            tell(respond, error_text(t, error))
             return
         channel_id = (body.get("channel") or {}).get("id", "")
         meta = OrderFormMeta(
@@ -93,7 +88,7 @@ def register(app: App, ctx: Context) -> None:
         except (MetadataError, DomainError):
             return  # the submit will say what is wrong
         package = package_by_code(services, meta.package_code)
-        raw = _state_value(view["state"]["values"], "quantity")
+        raw = forms.value_of(view["state"], "quantity")
         note = None
         try:
             meta = meta.model_copy(update={"quantity": parse_quantity(raw, package)})
@@ -125,7 +120,7 @@ def register(app: App, ctx: Context) -> None:
             text = error_text(t, error)
         else:
             text = t("order.marked_paid")
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        tell(respond, text)
 
     @app.action(OPEN_PAGE_ACTION)
     def on_open_page(ack: Ack) -> None:
@@ -135,17 +130,19 @@ def register(app: App, ctx: Context) -> None:
 def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str, Any]) -> None:
     services = ctx.services
     meta = OrderFormMeta.decode(view.get("private_metadata"))
-    values = view["state"]["values"]
+    state = view["state"]
     package = package_by_code(services, meta.package_code)
     errors: dict[str, str] = {}
     quantity = meta.quantity
     try:
-        quantity = parse_quantity(_state_value(values, "quantity"), package)
+        quantity = parse_quantity(forms.value_of(state, "quantity"), package)
     except InvalidInput as error:
         errors["quantity"] = error_text(t, error)
     invoice: InvoiceInfo | None = None
     try:
-        invoice = validate_invoice({name: _state_value(values, name) for name, _ in INVOICE_FIELDS})
+        invoice = validate_invoice(
+            {name: forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
+        )
     except FieldErrors as failed:
         errors.update({name: error_text(t, e) for name, e in failed.errors.items()})
     if errors or invoice is None:

@@ -73,17 +73,27 @@ def email_input(
 
 
 def whole_number_input(
-    block_id: str, label: str, *, initial: int, minimum: int, maximum: int, hint: str | None = None
+    block_id: str,
+    label: str,
+    *,
+    initial: int,
+    minimum: int,
+    maximum: int,
+    hint: str | None = None,
+    on_change: str | None = None,
 ) -> Block:
+    """A whole number; with `on_change` (an action id) every keystroke is sent to the bot."""
     element: Block = {
         "type": "number_input",
-        "action_id": block_id,
+        "action_id": on_change or block_id,
         "is_decimal_allowed": False,
         "initial_value": str(initial),
         "min_value": str(minimum),
         "max_value": str(maximum),
     }
-    return _input(block_id, label, element, hint=hint)
+    if on_change:
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_character_entered"]}
+    return _input(block_id, label, element, hint=hint, dispatch=on_change is not None)
 
 
 def file_input(block_id: str, label: str, *, filetypes: tuple[str, ...], hint: str) -> Block:

@@ -7,7 +7,7 @@ from typing import Any
 from bot.i18n import Translator
 from bot.payments import PaymentInstructions
 from bot.storage_orders import InvoiceInfo, OrderForm, OrderStatus, OrderView, Pricing
-from handlers.blocks import kit
+from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import describe_lifecycle
 from handlers.ids import Action, Callback
@@ -54,25 +54,13 @@ def pricing_text(t: Translator, pricing: Pricing, note: str | None = None) -> st
     return "\n".join(lines)
 
 
-def _text_input(t: Translator, block_id: str, initial: str, max_length: int) -> Block:
-    element: dict[str, Any] = {
-        "type": "email_text_input" if block_id == "invoice_email" else "plain_text_input",
-        "action_id": block_id,
-    }
-    if block_id != "invoice_email":
-        element["max_length"] = max_length
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": kit.plain(t(f"order.field.{block_id}"), 2000),
-        "element": element,
-        "optional": block_id == "phone",
-    }
+def _invoice_input(t: Translator, block_id: str, initial: str, max_length: int) -> Block:
+    label = t(f"order.field.{block_id}")
     if block_id == "invoice_email":
-        block["hint"] = kit.plain(t("order.email_hint"), 2000)
-    return block
+        return forms.email_input(block_id, label, initial=initial, hint=t("order.email_hint"))
+    return forms.text_input(
+        block_id, label, initial=initial, max_length=max_length, optional=block_id == "phone"
+    )
 
 
 def order_form_view(
@@ -97,26 +85,19 @@ def order_form_view(
         ),
         kit.header(t("order.package_title")),
         kit.section(pricing_text(t, pricing, note), block_id="pricing"),
-        {
-            "type": "input",
-            "block_id": "quantity",
-            "dispatch_action": True,
-            "label": kit.plain(t("order.quantity_label", max=package.max_quantity), 2000),
-            "element": {
-                "type": "number_input",
-                "action_id": QUANTITY_ACTION,
-                "is_decimal_allowed": False,
-                "min_value": "1",
-                "max_value": str(package.max_quantity),
-                "initial_value": str(meta.quantity),
-                "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
-            },
-        },
+        forms.whole_number_input(
+            "quantity",
+            t("order.quantity_label", max=package.max_quantity),
+            initial=meta.quantity,
+            minimum=1,
+            maximum=package.max_quantity,
+            on_change=QUANTITY_ACTION,
+        ),
         kit.header(t("order.invoice_title")),
         kit.context(t("order.email_warning")),
     ]
     values = invoice.__dict__
-    blocks += [_text_input(t, name, values[name], limit) for name, limit in INVOICE_FIELDS]
+    blocks += [_invoice_input(t, name, values[name], limit) for name, limit in INVOICE_FIELDS]
     return {
         "type": "modal",
         "callback_id": Callback.STORAGE_ORDER,
