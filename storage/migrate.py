@@ -12,7 +12,13 @@ from storage.db import Database
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Search structures made by raw SQL in migrations (dialect-specific, not in the models), and
 # APScheduler's own job store table.
-RAW_SQL_OBJECTS = ("customer_name_fts", "ix_customers_name_trgm", "scheduler_jobs")
+RAW_SQL_OBJECTS = (
+    "customer_name_fts",
+    "ix_customers_name_trgm",
+    "ix_customers_name_words",
+    "name_words",
+    "scheduler_jobs",
+)
 
 
 def include_object(obj: object, name: str | None, type_: str, *_: object) -> bool:

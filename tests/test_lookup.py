@@ -125,3 +125,30 @@ def test_search_input_cannot_inject_query_syntax(customers: Database) -> None:
         lookup_customers(customers, "%_%", TODAY)
     assert caught.value.key == "lookup.no_words"
     assert len(lookup_customers(customers, "misa", TODAY).customers) == 3
+
+
+@pytest.mark.parametrize("query", ["hoa binh", "so giao duc da nang", "misa"])
+def test_name_search_uses_the_index(db: Database, query: str) -> None:
+    """Forbid full scans: if the index cannot serve the search, the plan still scans."""
+    from sqlalchemy import text
+
+    from bot.customers import parse_lookup_query
+    from storage.repositories.customers import _PostgresSearch, _SqliteSearch
+
+    words = parse_lookup_query(query).words
+    with db.session() as session:
+        if db.dialect == "postgresql":
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            search = _PostgresSearch(words)
+            explain = "EXPLAIN "
+        else:
+            search = _SqliteSearch(words)
+            explain = "EXPLAIN QUERY PLAN "
+        for tier in search.tiers():
+            statement = search.ids(tier, 10, ranked=True)
+            compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            plan = " ".join(str(r) for r in session.execute(text(explain + str(compiled))))
+            if db.dialect == "postgresql":
+                assert "ix_customers_name_words" in plan, plan
+            else:
+                assert "customer_name_fts" in plan and "SCAN customers" not in plan, plan

@@ -8,9 +8,8 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     TextClause,
-    and_,
     func,
-    literal,
+    literal_column,
     select,
     text,
 )
@@ -54,7 +53,7 @@ def find_by_tax_code(session: Session, tax_code: str, root: str, limit: int) -> 
 
 # Ranking reads every match; beyond this many, a ranked list would take longer than a person
 # waits, and the words typed are too common to rank meaningfully anyway ("cong ty tnhh").
-RANK_LIMIT = 20_000
+RANK_LIMIT = 5_000
 
 # Legal-form words found in most company names. Their posting lists are huge and intersecting
 # them costs more than all the rest; when a query has other words, those do the searching and
@@ -132,30 +131,34 @@ class _SqliteSearch:
 
 
 class _PostgresSearch:
-    """pg_trgm on ' ' || folded name || ' ': word patterns the trigram index serves."""
+    """Full-text search over the folded name ('simple' config: the words as they are).
+
+    Words are [a-z0-9]+, so they are safe inside a tsquery; `:*` makes the last a prefix.
+    """
+
+    # A stored generated column on PostgreSQL only (migration 0004), hence not in the model.
+    VECTOR = literal_column("customers.name_words")
 
     def __init__(self, words: Sequence[str]) -> None:
-        padded = literal(" ") + Customer.name_folded + literal(" ")
-        prefix = _last_is_prefix(words)
-        # Words are [a-z0-9]+, so they are safe inside LIKE patterns.
-        patterns = [f"% {w} %" for w in words[:-1]]
-        patterns.append(f"% {words[-1]}{'' if prefix else ' '}%")
-        every = and_(*(padded.like(p) for p in patterns))
-        phrase = padded.like(f"% {' '.join(words)}{'' if prefix else ' '}%")
+        last = f"{words[-1]}:*" if _last_is_prefix(words) else words[-1]
+        terms = [*words[:-1], last]
+        phrase, every = " <-> ".join(terms), " & ".join(terms)
         self._tiers = [phrase, every] if len(words) > 1 else [every]
-        self.query = " ".join(words)
 
-    def tiers(self) -> list[ColumnElement[bool]]:
+    def tiers(self) -> list[str]:
         return self._tiers
 
-    def count_up_to(self, tier: ColumnElement[bool], cap: int) -> Select:
-        matches = select(Customer.id).where(tier).limit(cap).subquery()
+    def _matches(self, tier: str) -> ColumnElement[bool]:
+        return self.VECTOR.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tier))
+
+    def count_up_to(self, tier: str, cap: int) -> Select:
+        matches = select(Customer.id).where(self._matches(tier)).limit(cap).subquery()
         return select(func.count()).select_from(matches)
 
-    def ids(self, tier: ColumnElement[bool], limit: int, *, ranked: bool) -> Select:
+    def ids(self, tier: str, limit: int, *, ranked: bool) -> Select:
+        query = func.to_tsquery(literal_column("'simple'::regconfig"), tier)
+        # Normalisation 1 divides by the log of the name's length: shorter names first.
         order = (
-            (func.similarity(Customer.name_folded, self.query).desc(), Customer.id)
-            if ranked
-            else (Customer.id,)
+            (func.ts_rank(self.VECTOR, query, 1).desc(), Customer.id) if ranked else (Customer.id,)
         )
-        return select(Customer.id).where(tier).order_by(*order).limit(limit)
+        return select(Customer.id).where(self._matches(tier)).order_by(*order).limit(limit)
