@@ -14,6 +14,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # APScheduler's own job store table.
 RAW_SQL_OBJECTS = (
     "customer_name_fts",
+    "ix_customers_name_pairs",
     "ix_customers_name_trgm",
     "ix_customers_name_words",
     "name_words",

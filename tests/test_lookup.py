@@ -115,6 +115,20 @@ def test_not_found_and_bad_queries(customers: Database) -> None:
         lookup_customers(customers, "   ", TODAY)
 
 
+def test_many_matches_show_the_first_names_unranked(
+    customers: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the ranking limit, the first matching names (in id order) come back at once."""
+    from storage.repositories import customers as repository
+
+    monkeypatch.setattr(repository, "RANK_LIMIT", 5)
+    result = lookup_customers(customers, "hoa binh", TODAY)
+    expected = [f"Công ty TNHH Thương mại Hòa Bình {i}" for i in range(MAX_RESULTS)]
+    assert [c.name for c in result.customers] == expected and result.has_more
+    generic = lookup_customers(customers, "cong ty tnhh", TODAY)
+    assert [c.name for c in generic.customers][:1] == ["Công ty TNHH Misaki Việt Nam"]
+
+
 def test_search_input_cannot_inject_query_syntax(customers: Database) -> None:
     for query in ['"misa"', "misa*", "misa'", "-misa", "misa%", "{misa}:"]:
         result = lookup_customers(customers, query, TODAY)
@@ -139,16 +153,24 @@ def test_name_search_uses_the_index(db: Database, query: str) -> None:
     with db.session() as session:
         if db.dialect == "postgresql":
             session.execute(text("SET LOCAL enable_seqscan = off"))
-            search = _PostgresSearch(words)
+            search: _PostgresSearch | _SqliteSearch = _PostgresSearch(words)
             explain = "EXPLAIN "
         else:
             search = _SqliteSearch(words)
             explain = "EXPLAIN QUERY PLAN "
         for tier in search.tiers():
-            statement = search.ids(tier, 10, ranked=True)
-            compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(r) for r in session.execute(text(explain + str(compiled))))
-            if db.dialect == "postgresql":
-                assert "ix_customers_name_words" in plan, plan
+            if isinstance(search, _PostgresSearch):
+                statements = [search.ranked(tier, 10)]
             else:
-                assert "customer_name_fts" in plan and "SCAN customers" not in plan, plan
+                statements = search.statements(tier, 10)
+            for statement in statements:
+                compiled = statement.compile(
+                    session.get_bind(), compile_kwargs={"literal_binds": True}
+                )
+                plan = " ".join(str(r) for r in session.execute(text(explain + str(compiled))))
+                if db.dialect == "postgresql":
+                    index = "pairs" if tier == "together" else "words"
+                    assert f"ix_customers_name_{index}" in plan, plan
+                    assert "Seq Scan" not in plan, plan
+                else:
+                    assert "customer_name_fts" in plan and "SCAN customers" not in plan, plan

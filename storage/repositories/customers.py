@@ -1,18 +1,11 @@
-"""Customer queries: by tax code, by name (database full-text / trigram search), by id."""
+"""Customer queries: by tax code, by name (the database's full-text search), by id."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    TextClause,
-    func,
-    literal_column,
-    select,
-    text,
-)
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Customer, Subscription
@@ -73,15 +66,16 @@ def search_by_name(session: Session, words: Sequence[str], limit: int) -> list[C
     searching = [w for w in words if w not in COMMON_NAME_WORDS] or list(words)
     if words[-1] not in searching:
         searching.append(words[-1])  # the word being typed always searches (as a prefix)
+    # Legal-form words alone ("cong ty co phan") name no company in particular and are in
+    # most names: the first names holding them are shown, without counting or ranking them all.
+    generic = COMMON_NAME_WORDS.issuperset(searching)
     postgres = session.get_bind().dialect.name == "postgresql"
-    search = _PostgresSearch(searching) if postgres else _SqliteSearch(searching)
+    search = (_PostgresSearch if postgres else _SqliteSearch)(searching, generic=generic)
     # Words set aside still decide the order: draw a larger pool to order them by.
     pool = limit * 4 if len(searching) < len(words) else limit
     ids: list[int] = []
     for tier in search.tiers():
-        many = session.execute(search.count_up_to(tier, RANK_LIMIT + 1)).scalar_one() > RANK_LIMIT
-        rows = session.execute(search.ids(tier, pool, ranked=not many))
-        ids += [found for (found,) in rows if found not in ids]
+        ids += [found for found in search.best(session, tier, pool) if found not in ids]
         if len(ids) >= pool:
             break
     if not ids:
@@ -104,61 +98,132 @@ def _last_is_prefix(words: Sequence[str]) -> bool:
 
 
 class _SqliteSearch:
-    """FTS5 over the folded name. Words are [a-z0-9]+ and quoted: no FTS syntax from input."""
+    """FTS5 over the folded name. Words are [a-z0-9]+ and quoted: no FTS syntax from input.
 
-    def __init__(self, words: Sequence[str]) -> None:
+    A tier costs one pass over the index when its matches are many (they come in rowid order,
+    unranked) or none, and a second, ranked pass when there are a few.
+    """
+
+    def __init__(self, words: Sequence[str], *, generic: bool = False) -> None:
         star = "*" if _last_is_prefix(words) else ""
-        phrase = f'"{" ".join(words)}"{star}'
+        together = f'"{" ".join(words)}"{star}'
         every = " ".join(f'"{w}"' for w in words[:-1])
         every = f'{every} "{words[-1]}"{star}'.strip()
-        self._tiers = [phrase, every] if len(words) > 1 else [every]
+        self._generic = generic
+        self._tiers = [every] if generic or len(words) == 1 else [together, every]
 
     def tiers(self) -> list[str]:
         return self._tiers
 
-    def count_up_to(self, tier: str, cap: int) -> TextClause:
-        return text(
-            "SELECT count(*) FROM (SELECT rowid FROM customer_name_fts "
-            "WHERE customer_name_fts MATCH :match LIMIT :cap)"
-        ).bindparams(match=tier, cap=cap)
-
-    def ids(self, tier: str, limit: int, *, ranked: bool) -> TextClause:
-        order = "rank, rowid" if ranked else "rowid"
-        return text(
+    def statements(self, tier: str, pool: int) -> list[TextClause]:
+        """What `best` may run for a tier: the bounded probe, then the ranked query."""
+        # The probe counts up to RANK_LIMIT + 1 matches (in rowid order, the index's own) and
+        # returns only the first `pool` of them with that count. Generic words: no count.
+        cap = pool if self._generic else max(RANK_LIMIT + 1, pool)
+        probe = text(
+            "WITH matches AS MATERIALIZED (SELECT rowid AS id FROM customer_name_fts "
+            "WHERE customer_name_fts MATCH :match ORDER BY rowid LIMIT :cap) "
+            "SELECT id, (SELECT count(*) FROM matches) FROM matches ORDER BY id LIMIT :limit"
+        ).bindparams(match=tier, cap=cap, limit=pool)
+        ranked = text(
             "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match "
-            f"ORDER BY {order} LIMIT :limit"
-        ).bindparams(match=tier, limit=limit)
+            "ORDER BY rank, rowid LIMIT :limit"
+        ).bindparams(match=tier, limit=pool)
+        return [probe, ranked]
+
+    def best(self, session: Session, tier: str, pool: int) -> list[int]:
+        probe, ranked = self.statements(tier, pool)
+        rows = session.execute(probe).all()
+        count = rows[0][1] if rows else 0
+        if self._generic or count > RANK_LIMIT or count <= 1:
+            return [found for found, _ in rows]
+        return list(session.scalars(ranked))
 
 
 class _PostgresSearch:
     """Full-text search over the folded name ('simple' config: the words as they are).
 
     Words are [a-z0-9]+, so they are safe inside a tsquery; `:*` makes the last a prefix.
+    Counting the matches of common words through the index costs as much as reading them all
+    (tens of milliseconds for 50,000 names), so a fixed-size sample of the table first tells
+    whether a tier has more than RANK_LIMIT matches. If so, the first names in id order that
+    match are found at once by walking the table in that order; if not, the index finds them
+    all and they are ranked.
     """
 
-    # A stored generated column on PostgreSQL only (migration 0004), hence not in the model.
-    VECTOR = literal_column("customers.name_words")
+    SAMPLE_ROWS = 3_000
+    # The function form of @@, which no index serves: checked row by row while walking names
+    # in id order (the words index would first collect every match).
+    WALK = (
+        "SELECT id FROM customers WHERE ts_match_vq(name_words, to_tsquery('simple', :query)) "
+        "ORDER BY id LIMIT :limit"
+    )
 
-    def __init__(self, words: Sequence[str]) -> None:
+    def __init__(self, words: Sequence[str], *, generic: bool = False) -> None:
         last = f"{words[-1]}:*" if _last_is_prefix(words) else words[-1]
         terms = [*words[:-1], last]
-        phrase, every = " <-> ".join(terms), " & ".join(terms)
-        self._tiers = [phrase, every] if len(words) > 1 else [every]
+        self._generic = generic
+        self._queries = {"together": " <-> ".join(terms), "every": " & ".join(terms)}
+        self._tiers = ["every"] if generic or len(words) == 1 else ["together", "every"]
+        # Adjacent pairs as indexed by migration 0006 ("hoa_binh"); quoted, as `_` would
+        # otherwise split them.
+        pairs = [f"'{a}_{b}'" for a, b in pairwise(words)]
+        if pairs and _last_is_prefix(words):
+            pairs[-1] += ":*"
+        self._pairs = " & ".join(pairs)
+        self._many: dict[str, bool] | None = None
 
     def tiers(self) -> list[str]:
         return self._tiers
 
-    def _matches(self, tier: str) -> ColumnElement[bool]:
-        return self.VECTOR.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tier))
+    def sample(self) -> TextClause:
+        """How many sampled names match each tier, the sample's size, the table's size."""
+        reltuples = "(SELECT reltuples FROM pg_class WHERE oid = 'customers'::regclass)"
+        return text(
+            "SELECT count(*) FILTER (WHERE name_words @@ to_tsquery('simple', :together)), "
+            "count(*) FILTER (WHERE name_words @@ to_tsquery('simple', :every)), "
+            f"count(*), {reltuples} FROM customers "
+            # Whole blocks at random (the same ones each time): about SAMPLE_ROWS names, or
+            # the whole table when it is that small.
+            f"TABLESAMPLE SYSTEM ((SELECT 100.0 * :rows / greatest(reltuples, :rows) "
+            "FROM pg_class WHERE oid = 'customers'::regclass)) REPEATABLE (0)"
+        ).bindparams(rows=self.SAMPLE_ROWS, **self._queries)
 
-    def count_up_to(self, tier: str, cap: int) -> Select:
-        matches = select(Customer.id).where(self._matches(tier)).limit(cap).subquery()
-        return select(func.count()).select_from(matches)
+    def walk(self, tier: str, pool: int) -> TextClause:
+        return text(self.WALK).bindparams(query=self._queries[tier], limit=pool)
 
-    def ids(self, tier: str, limit: int, *, ranked: bool) -> Select:
-        query = func.to_tsquery(literal_column("'simple'::regconfig"), tier)
-        # Normalisation 1 divides by the log of the name's length: shorter names first.
-        order = (
-            (func.ts_rank(self.VECTOR, query, 1).desc(), Customer.id) if ranked else (Customer.id,)
-        )
-        return select(Customer.id).where(self._matches(tier)).order_by(*order).limit(limit)
+    def ranked(self, tier: str, pool: int) -> TextClause:
+        """All the matches, ranked (the lowest ids if they turn out to be many after all)."""
+        if tier == "together":
+            # The pairs index finds the names with these words side by side (rare pairs even
+            # of common words); the phrase check makes sure they are in that order.
+            where = (
+                "customer_name_pairs(name_folded) @@ CAST(:pairs AS tsquery) "
+                "AND ts_match_vq(name_words, to_tsquery('simple', :query))"
+            )
+            params = {"pairs": self._pairs, "query": self._queries[tier]}
+        else:
+            where = "name_words @@ to_tsquery('simple', :query)"
+            params = {"query": self._queries[tier]}
+        return text(
+            f"WITH matches AS MATERIALIZED (SELECT id, name_words FROM customers WHERE {where} "
+            "LIMIT :cap) "
+            "SELECT id FROM matches ORDER BY "
+            "CASE WHEN (SELECT count(*) FROM matches) > :rank_limit THEN 0 "
+            # Normalisation 1 divides by the log of the name's length: shorter names first.
+            "ELSE ts_rank(name_words, to_tsquery('simple', :query), 1) END DESC, id "
+            "LIMIT :limit"
+        ).bindparams(cap=max(RANK_LIMIT + 1, pool), rank_limit=RANK_LIMIT, limit=pool, **params)
+
+    def best(self, session: Session, tier: str, pool: int) -> list[int]:
+        if self._generic:
+            return list(session.scalars(self.walk(tier, pool)))
+        if self._many is None:
+            together, every, seen, rows = session.execute(self.sample()).one()
+            scale = max(rows, seen) / max(seen, 1)
+            self._many = {
+                "together": together * scale > RANK_LIMIT,
+                "every": every * scale > RANK_LIMIT,
+            }
+        statement = self.walk(tier, pool) if self._many[tier] else self.ranked(tier, pool)
+        return list(session.scalars(statement))
