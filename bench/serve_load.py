@@ -1,0 +1,331 @@
+"""End to end through `python -m bot serve`: signed slash commands and button clicks from 16
+concurrent clients, against the bot and, in the same run, a bolt app that only acknowledges.
+
+    python bench/serve_load.py --backend sqlite
+    python bench/serve_load.py --backend postgresql
+
+Over the million-customer database, for each of: `/misa <tax code>`, `/misa <company name>`
+and a click on "buy a data storage package" (`storage_order.start`: the bot acknowledges,
+checks the account and opens the order form with views.open on the fake Slack), it prints the
+acknowledgement latency p50/p99 and the requests per second, for the bare app and the bot, and
+for the click the time until the form reached Slack. Each client sends its next request as
+soon as the previous one is answered (closed loop, keep-alive). The fake Slack Web API runs
+in this process on loopback, the clients in another process. Both servers run with the
+production log level (INFO: uvicorn logs every request); the bot with `--no-scheduler`, so
+that no scheduled job runs during the measurement. Budgets: p99 <= 150 ms; the bot's p50
+within 2x of the bare app's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select
+
+from bench.common import BACKENDS, OUT, dataset, header, load, percentile, verdict
+from bench.lookup import name_queries, sample_customers
+from handlers.metadata import SubscriptionRef
+from storage.db import Database
+from storage.models import Subscription
+from tests.rig import fake_slack as fake_slack_module
+from tests.rig.fake_slack import FakeSlack
+from tests.rig.postgres import free_port
+
+SECRET = "bench-signing-secret-0123456789abcdef"
+TOKEN = "xoxb-bench"
+CHANNEL = "C0BENCH"
+P99_BUDGET_MS = 150.0
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Server:
+    """A server process (the bot or the bare app) on a free loopback port."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def start(self) -> Server:
+        self.port = free_port()
+        command = [*self.command, "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/slack/events", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def rss_mb(self) -> tuple[float, float]:
+        """Resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text().splitlines()
+        values = {
+            line.split(":")[0]: int(line.split()[1]) / 1024
+            for line in status
+            if line.startswith(("VmRSS", "VmHWM"))
+        }
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def users(clients: int) -> list[str]:
+    return [f"U0BENCH{n:03d}" for n in range(clients)]
+
+
+def command_body(fake: FakeSlack, user: str, text: str) -> tuple[str, str]:
+    fields = {
+        "token": "legacy-verification-token",
+        "team_id": fake.team_id,
+        "team_domain": fake.team_domain,
+        "channel_id": CHANNEL,
+        "channel_name": "bench",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/misa",
+        "text": text,
+        "api_app_id": fake.app_id,
+        "is_enterprise_install": "false",
+        "response_url": fake.new_response_url(channel=CHANNEL, user_id=user),
+        "trigger_id": fake.issue_trigger_id(user),
+    }
+    return FORM, urllib.parse.urlencode(fields)
+
+
+def click_body(fake: FakeSlack, user: str, subscription_id: int) -> tuple[str, str]:
+    """A click on the storage-order button of an ephemeral lookup result."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
+        "api_app_id": fake.app_id,
+        "token": "legacy-verification-token",
+        "team": {"id": fake.team_id, "domain": fake.team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "container": {
+            "type": "message",
+            "message_ts": f"{time.time():.6f}",
+            "channel_id": CHANNEL,
+            "is_ephemeral": True,
+        },
+        "trigger_id": fake.issue_trigger_id(user),
+        "channel": {"id": CHANNEL, "name": "bench"},
+        "state": {"values": {}},
+        "response_url": fake.new_response_url(channel=CHANNEL, user_id=user),
+        "actions": [
+            {
+                "action_id": "storage_order.start",
+                "block_id": "subscription_actions",
+                "type": "button",
+                "value": SubscriptionRef(subscription_id=subscription_id).encode(),
+                "text": {"type": "plain_text", "text": "Mua gói lưu trữ dữ liệu"},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return FORM, urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+
+
+def grace_subscriptions(url: str, count: int, rng: random.Random) -> list[int]:
+    """AMIS Kế toán subscriptions expired 1-30 days ago: the button opens their form."""
+    today = date.today()
+    db = Database(url)
+    with db.session() as session:
+        ids = list(
+            session.scalars(
+                select(Subscription.id).where(
+                    Subscription.product == "AMIS_KT",
+                    Subscription.expires_on.between(today - timedelta(29), today - timedelta(1)),
+                    Subscription.storage_until.is_(None),
+                )
+            )
+        )
+    db.dispose()
+    return rng.sample(ids, min(count, len(ids)))
+
+
+def run_clients(server: Server, bodies: list[tuple[str, str]], args: argparse.Namespace) -> list:
+    job = {
+        "url": server.url,
+        "secret": SECRET,
+        "bodies": bodies,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load_client.py")],
+        input=json.dumps(job).encode(),
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def summary(results: list) -> tuple[float, float, float, int]:
+    """p50 and p99 in ms, requests per second, requests not answered 200."""
+    latencies = [r[1] * 1000 for r in results]
+    window = max(r[0] + r[1] for r in results) - min(r[0] for r in results)
+    errors = sum(1 for r in results if r[2] != 200)
+    return percentile(latencies, 0.5), percentile(latencies, 0.99), len(results) / window, errors
+
+
+def form_delays(fake: FakeSlack, bodies: list[tuple[str, str]], results: list) -> list[float]:
+    """Milliseconds from each measured click to its views.open reaching the fake Slack."""
+    sent = {}
+    for sent_at, _, _, index in results:
+        payload = json.loads(urllib.parse.parse_qs(bodies[index][1])["payload"][0])
+        sent[payload["trigger_id"]] = sent_at
+    return [
+        (call.at - sent[call.params["trigger_id"]]) * 1000
+        for call in fake.calls_to("views.open")
+        if call.ok and call.params.get("trigger_id") in sent
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured, per scenario")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--only", choices=["bot", "bare"], help="measure one server only")
+    args = parser.parse_args()
+    header(f"End to end through serve, {args.clients} concurrent clients", args.backend)
+    # Clicks are prepared before the run; Slack's 3-second trigger lifetime is for people.
+    fake_slack_module.TRIGGER_TTL = 3600.0
+    rng = random.Random(5)
+    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="serve-load-", dir=OUT))
+    with dataset(args.backend, args.customers) as url, FakeSlack(bot_token=TOKEN) as fake:
+        db = Database(url)
+        customers = sample_customers(db, rng, 5000)
+        db.dispose()
+        people = users(args.clients)
+        taxes = [tax for tax, _ in customers]
+        names = name_queries(customers, rng, 2000)
+        expected = int(args.seconds * 1000) + 2000  # more than the fastest server can take
+        clicks = grace_subscriptions(url, 3000, rng)
+        scenarios = {
+            "/misa <tax code>": [
+                command_body(fake, people[i % len(people)], taxes[i % len(taxes)])
+                for i in range(expected)
+            ],
+            "/misa <name>": [
+                command_body(fake, people[i % len(people)], names[i % len(names)])
+                for i in range(expected)
+            ],
+            "button storage_order.start": [
+                click_body(fake, people[i % len(people)], clicks[i % len(clicks)])
+                for i in range(expected)
+            ],
+        }
+        env = {
+            "DATABASE_URL": url,
+            "SLACK_API_URL": fake.api_url,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "PUBLIC_BASE_URL": "https://bot.example.vn",
+            "SUPPORT_CHANNEL": CHANNEL,
+            "HOME": str(workdir),
+            "LOG_LEVEL": "INFO",
+        }
+        servers = {
+            "bare": Server(
+                "bare app",
+                [sys.executable, str(ROOT / "bench" / "bare_app.py")],
+                env,
+                workdir / "bare.log",
+            ),
+            "bot": Server(
+                "bot",
+                [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
+                env,
+                workdir / "bot.log",
+            ),
+        }
+        figures: dict[tuple[str, str], tuple[float, float, float, int]] = {}
+        for key, server in servers.items():
+            if args.only and key != args.only:
+                continue
+            server.start()
+            try:
+                print(f"  {server.name}: started, RSS {server.rss_mb()[0]:.0f} MB", flush=True)
+                for scenario, bodies in scenarios.items():
+                    mark = len(fake.calls)
+                    results = run_clients(server, bodies, args)
+                    figures[key, scenario] = p50, p99, rate, errors = summary(results)
+                    print(
+                        f"  {server.name:<8} {scenario:<27} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+                        f"  {rate:6.0f} req/s  ({len(results)} requests, {errors} not 200)",
+                        flush=True,
+                    )
+                    if key == "bot" and scenario.startswith("button"):
+                        time.sleep(2)  # the last forms on their way
+                        delays = form_delays(fake, bodies, results)
+                        opened = sum(1 for c in fake.calls[mark:] if c.method == "views.open")
+                        print(
+                            f"  {'':<8} {'  click -> form on Slack':<27} p50 "
+                            f"{percentile(delays, 0.5):6.1f} ms  p99 {percentile(delays, 0.99):6.1f}"
+                            f" ms  ({len(delays)} forms opened of {opened} views.open calls)"
+                        )
+                rss, peak = server.rss_mb()
+                print(f"  {server.name}: RSS {rss:.0f} MB now, peak {peak:.0f} MB", flush=True)
+            finally:
+                server.stop()
+        if not args.only:
+            print("  budgets:")
+            for scenario in scenarios:
+                bare_p50 = figures["bare", scenario][0]
+                p50, p99 = figures["bot", scenario][:2]
+                print(
+                    f"    {scenario:<27} p99 {p99:6.1f} ms <= {P99_BUDGET_MS:.0f}: "
+                    f"{verdict(p99, P99_BUDGET_MS)}; p50 {p50 / bare_p50:4.1f}x the bare app's"
+                    f" <= 2x: {verdict(p50 / bare_p50, 2.0)}"
+                )
+    print(f"  load    : {load()} (at end); logs in {workdir}")
+
+
+if __name__ == "__main__":
+    main()
