@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,10 @@ FLOWS: tuple[Any, ...] = (
     approvals,
     reminders,
 )
+# Listeners run in these threads (bolt's default is 5): a request waiting for the database
+# or Slack holds one, and requests beyond that many queue even though the CPU is free.
+LISTENER_THREADS = 16
+
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page,)
 
@@ -67,6 +72,7 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
         # Start even when Slack is briefly unreachable; auth.test happens on first use.
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
     errors.register(app)
     for flow in FLOWS:

@@ -55,9 +55,8 @@ def main() -> None:
     help="Do not run the scheduled jobs here (another process runs `python -m bot scheduler`).",
 )
 def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
-    import uvicorn
-
     from bot.app import build_runtime
+    from handlers.web import serve_http
     from storage.migrate import upgrade
 
     settings = _settings()
@@ -71,13 +70,7 @@ def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
 
         assert settings.slack_app_token is not None
         SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value()).connect()
-    uvicorn.run(
-        runtime.web,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=10,
-    )
+    serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
 
 
 @main.command(help="Apply database migrations (also done by serve and import).")

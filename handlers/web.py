@@ -1,9 +1,10 @@
-"""HTTP routes: Slack's `/slack/events` (bolt, off the event loop) and `/healthz`."""
+"""HTTP: Slack's `/slack/events` (bolt, off the event loop), `/healthz`, and the server."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -41,3 +42,12 @@ def health_routes(services: Services) -> list[Route]:
         return JSONResponse(body, status_code=status)
 
     return [Route("/healthz", healthz, methods=["GET", "HEAD"])]
+
+
+def serve_http(web: Starlette, *, host: str, port: int, log_level: str) -> None:
+    """Serve `web` with uvicorn until stopped (SIGTERM/SIGINT end it gracefully)."""
+    import uvicorn
+
+    uvicorn.run(
+        web, host=host, port=port, log_level=log_level.lower(), timeout_graceful_shutdown=10
+    )
