@@ -18,15 +18,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 from starlette.applications import Starlette
 
 from handlers.web import serve_http, slack_routes
 
 
-def bare_app(signing_secret: str) -> App:
+def bare_app(signing_secret: str, client: WebClient) -> App:
     app = App(
+        client=client,
         signing_secret=signing_secret,
-        token="xoxb-bare",
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
@@ -49,7 +50,12 @@ def main() -> None:
     args = parser.parse_args()
     level = os.environ.get("LOG_LEVEL", "INFO")
     logging.basicConfig(level=level.upper())
-    web = Starlette(routes=slack_routes(bare_app(os.environ["SLACK_SIGNING_SECRET"])))
+    # bolt asks auth.test once who the bot is, as for the bot: the same Web API URL.
+    client = WebClient(
+        token=os.environ["SLACK_BOT_TOKEN"],
+        base_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+    )
+    web = Starlette(routes=slack_routes(bare_app(os.environ["SLACK_SIGNING_SECRET"], client)))
     serve_http(web, host=args.host, port=args.port, log_level=level)
 
 

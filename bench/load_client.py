@@ -2,7 +2,10 @@
 
 Run by bench/serve_load.py in a process of its own, so that the fake Slack (in the bench's
 process) and the client do not share an interpreter lock. Reads a job as JSON on stdin:
-{"url", "secret", "bodies": [[content_type, body], ...], "clients", "seconds", "warmup"};
+{"url", "secret", "bodies": [[content_type, body], ...], "clients", "seconds", "warmup",
+"rate"}; with a rate (requests per second, all clients together) each client sends on a
+schedule instead of as soon as it has its answer (when an answer comes late, the next request
+leaves at once);
 writes, as JSON on stdout, one [sent_at (epoch s), latency (s), status, index] per request.
 Bodies are used in order, each once (slash commands may repeat; button clicks carry a
 single-use trigger_id); each request is signed when it is sent, as Slack does.
@@ -48,11 +51,17 @@ async def _run(job: dict) -> list[list[float]]:
     warmup_until = time.monotonic() + job["warmup"]
     stop_at = warmup_until + job["seconds"]
 
-    async def client() -> None:
+    interval = job["clients"] / job["rate"] if job.get("rate") else 0.0
+
+    async def client(number: int) -> None:
         nonlocal next_index
         reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        due = time.monotonic() + interval * number / job["clients"]  # spread the clients
         try:
             while time.monotonic() < stop_at and next_index < len(bodies):
+                if interval:
+                    await asyncio.sleep(max(0.0, due - time.monotonic()))
+                    due += interval
                 index = next_index
                 next_index += 1
                 content_type, body = bodies[index]
@@ -73,7 +82,7 @@ async def _run(job: dict) -> list[list[float]]:
         finally:
             writer.close()
 
-    await asyncio.gather(*(client() for _ in range(job["clients"])))
+    await asyncio.gather(*(client(number) for number in range(job["clients"])))
     return results
 
 

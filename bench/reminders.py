@@ -232,6 +232,27 @@ def measure(env: dict[str, str], fake: FakeSlack, job: str, at: datetime) -> dic
     }
 
 
+BUDGET_S = 10.0
+
+
+def report_budget(rows: list[dict[str, object]]) -> None:
+    """Each run against the 10-second budget: the job's own work (select, decide, claim), and
+    the whole command, whose delivery waits for Slack's pace of one message per second per
+    channel; messages against recipients (one digest each)."""
+    print(f"  budget: each job <= {BUDGET_S:.0f} s; messages proportional to recipients")
+    for row in rows:
+        decide, total = float(row["decide_s"]), float(row["total_s"])  # type: ignore[arg-type]
+        messages = int(row["posts"])  # type: ignore[call-overload]
+        claimed = int(row["claimed"])  # type: ignore[call-overload]
+        work = "within budget" if decide <= BUDGET_S else "OVER BUDGET"
+        whole = "within" if total <= BUDGET_S else "over (Slack's pace)"
+        print(
+            f"    {row['job']:<20} {row['at']:%Y-%m-%d %H:%M}  job {decide:5.2f} s: {work}; "
+            f"command {total:5.2f} s: {whole}; {messages} messages for {claimed} recipients, "
+            f"{row['due']:,} items due"
+        )
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -296,14 +317,17 @@ def main(argv: list[str] | None = None) -> int:
         }
         header = f"  {'job':<20} {'as of':<17} {'due':>7} {'claimed':>7} {'posts':>5} "
         print(header + f"{'files':>5} {'decide s':>8} {'total s':>7} {'peak MB':>7}")
+        rows = []
         for job, at in plan:
             row = measure(env, fake, job, at)
+            rows.append(row)
             print(
                 f"  {job:<20} {at:%Y-%m-%d %H:%M} {row['due']:>7,} {row['claimed']:>7,} "
                 f"{row['posts']:>5} {row['files']:>5} {row['decide_s']:>8.2f} "
                 f"{row['total_s']:>7.2f} {row['rss_mb']:>7.0f}"
             )
     print(f"  ({tomorrow:%Y-%m-%d} rows are the next day's runs: the steady state)")
+    report_budget(rows)
     if server is not None:
         server.stop()
     shutil.rmtree(workdir, ignore_errors=True)
