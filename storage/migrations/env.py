@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 
 from storage.migrate import include_object
 from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Several instances starting together on PostgreSQL migrate one after the other: the others
+# wait for this transaction-scoped lock, then find the schema up to date.
+MIGRATION_LOCK = 7_401_202_611
 
 
 def _engine() -> Engine:
@@ -33,6 +36,10 @@ def run_migrations_online() -> None:
             include_object=include_object,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
         connection.commit()
 
