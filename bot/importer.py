@@ -275,6 +275,9 @@ def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> Impor
             batch = []
     if batch:
         _apply(db, batch, report)
+    if report.added or report.updated:
+        with db.session() as session:
+            import_repo.refresh_statistics(session)
     return report
 
 

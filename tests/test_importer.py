@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.importer import HEADER, import_file
 from storage.db import Database
@@ -171,3 +171,16 @@ def test_cli_reports_lines_and_summary(database_url: str, tmp_path: Path) -> Non
     assert result.returncode == 1, result.stderr
     assert "Dòng 6: Mã số thuế `0101243151` không hợp lệ" in result.stderr
     assert "Đã nhập 4 mới, cập nhật 0, không đổi 0, từ chối 1 dòng (tổng 5 dòng)." in result.stdout
+
+
+def test_import_refreshes_planner_statistics(db: Database, tmp_path: Path) -> None:
+    """PostgreSQL plans (and name search sizes its sample) from the table's statistics."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's searches need no statistics")
+    import_file(db, write_csv(tmp_path / "customers.csv", good_rows()))
+    with db.session() as session:
+        customers = session.scalar(select(func.count()).select_from(Customer))
+        estimated = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'customers'::regclass")
+        )
+    assert estimated == customers

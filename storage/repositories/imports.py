@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Subscription
@@ -99,3 +99,13 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     if updates:
         session.execute(update(Subscription), updates)
     return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Fresh planner statistics after an import (PostgreSQL; SQLite's searches need none).
+
+    Until autovacuum gets to a table that was just filled, PostgreSQL plans as if it were
+    empty, and name search sizes its sample from the table's row count.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE customers, subscriptions"))
