@@ -53,7 +53,7 @@ def main() -> None:
         people = users(16)
         names = name_queries(customers, rng, 2000)
         queries = [
-            customers[i // 2][0] if i % 2 else names[i // 2 % len(names)]
+            customers[i // 2 % len(customers)][0] if i % 2 else names[i // 2 % len(names)]
             for i in range(args.lookups)
         ]
         env = {
