@@ -240,10 +240,8 @@ def register(app: App, ctx: Context) -> None:
         channel = services.settings.approval_channel
         if not channel:
             raise PermanentFailure("APPROVAL_CHANNEL is not set")
-        if "posted" not in job.done:
-            text, blocks = approval_message(Translator(), card, tz)
-            job.checkpoint("posted", list(ctx.slack.post(channel, text, blocks)))
-        posted_channel, ts = job.done["posted"]
+        text, blocks = approval_message(Translator(), card, tz)
+        posted_channel, ts = ctx.slack.post_once(job, "posted", channel, text, blocks)
         if card.approval_ts is None:
             with services.db.session() as session:
                 repo.set_approval_message(session, card.id, posted_channel, ts)
@@ -286,7 +284,7 @@ def register(app: App, ctx: Context) -> None:
         card = load(job)
         t = ctx.languages.translator(card.requested_by)
         text, blocks = decision_notice(t, card, tz)
-        ctx.slack.post(ctx.slack.dm_channel(card.requested_by), text, blocks)
+        ctx.slack.post_once(job, "notice", ctx.slack.dm_channel(card.requested_by), text, blocks)
 
     services.outbox.register(POST_APPROVAL, post_approval)
     services.outbox.register(UPDATE_APPROVAL, update_approval)

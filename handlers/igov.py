@@ -172,16 +172,14 @@ def register(app: App, ctx: Context) -> None:
         card = load_order(services, job.payload["order_id"])
         if card.message_ts is not None:
             return
-        if "posted" not in job.done:
-            # Channel messages are in the default language: everyone in the channel reads them.
-            text, blocks = order_message(Translator(), card, services.settings.tz)
-            try:
-                channel, ts = ctx.slack.post(card.channel_id, text, blocks)
-            except PermanentFailure:
-                # Started where the bot can't post (a DM between people): tell the creator.
-                channel, ts = ctx.slack.post(ctx.slack.dm_channel(card.created_by), text, blocks)
-            job.checkpoint("posted", [channel, ts])
-        channel, ts = job.done["posted"]
+        # Channel messages are in the default language: everyone in the channel reads them.
+        text, blocks = order_message(Translator(), card, services.settings.tz)
+        try:
+            channel, ts = ctx.slack.post_once(job, "posted", card.channel_id, text, blocks)
+        except PermanentFailure:
+            # Started where the bot can't post (a DM between people): tell the creator.
+            dm = ctx.slack.dm_channel(card.created_by)
+            channel, ts = ctx.slack.post_once(job, "posted.dm", dm, text, blocks)
         with services.db.session() as session:
             repo.set_order_message(session, card.id, channel, ts)
 

@@ -57,9 +57,7 @@ class ReminderDeliverers:
         t = self._translator(recipient)
         digest, make_csv = render(t, job.payload)
         channel = self._channel(recipient)
-        if "ts" not in job.done:
-            _, ts = self.ctx.slack.post(channel, digest.text, digest.blocks)
-            job.checkpoint("ts", ts)
+        _, ts = self.ctx.slack.post_once(job, "digest", channel, digest.text, digest.blocks)
         if make_csv is not None and "csv" not in job.done:
             csv_file = make_csv()
             self.ctx.slack.upload(
@@ -67,7 +65,7 @@ class ReminderDeliverers:
                 filename=csv_file.filename,
                 content=csv_file.content,
                 title=csv_file.title,
-                thread_ts=job.done["ts"],
+                thread_ts=ts,
                 comment=csv_file.comment,
             )
             job.checkpoint("csv")
@@ -127,11 +125,14 @@ class ReminderDeliverers:
     def approval(self, job: OutboxJob) -> None:
         payload = job.payload
         digest = blocks.approval_reminder(Translator(), payload, self.ctx.services.settings.tz)
-        if "ts" not in job.done:
-            _, ts = self.ctx.slack.post(
-                payload["channel"], digest.text, digest.blocks, thread_ts=payload["thread_ts"]
-            )
-            job.checkpoint("ts", ts)
+        self.ctx.slack.post_once(
+            job,
+            "reply",
+            payload["channel"],
+            digest.text,
+            digest.blocks,
+            thread_ts=payload["thread_ts"],
+        )
 
     def payment(self, job: OutboxJob) -> None:
         tz = self.ctx.services.settings.tz

@@ -7,6 +7,7 @@ client (Retry-After honoured).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,11 +15,17 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.outbox import PermanentFailure
+from bot.outbox import OutboxJob, PermanentFailure
 from handlers.blocks.kit import Block
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Every post carries this in Slack's message metadata, with the outbox step it delivers, so a
+# retry after a crash can find a post Slack accepted but the database never recorded.
+DELIVERY_EVENT = "misa_store_delivery"
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -60,6 +67,14 @@ class SlackOut:
     def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
+        # Posts are retried only on 429 (Slack did nothing). A 5xx or a lost connection may
+        # hide a post Slack made: the outbox retries those, after looking for it first.
+        self._post_client = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        )
 
     def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -77,19 +92,81 @@ class SlackOut:
         blocks: list[Block],
         *,
         thread_ts: str | None = None,
+        delivery_key: str | None = None,
     ) -> tuple[str, str]:
         """Post a message; returns (channel id, ts) as Slack reports them."""
         self.pacer.wait(channel)
+        metadata = None
+        if delivery_key:
+            metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": delivery_key}}
         response = self._call(
-            self.client.chat_postMessage,
+            self._post_client.chat_postMessage,
             channel=channel,
             text=text,
             blocks=blocks,
             thread_ts=thread_ts,
+            metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,
         )
         return response["channel"], response["ts"]
+
+    def post_once(
+        self,
+        job: OutboxJob,
+        step: str,
+        channel: str,
+        text: str,
+        blocks: list[Block],
+        *,
+        thread_ts: str | None = None,
+    ) -> tuple[str, str]:
+        """Post for one step of an outbox delivery, once, even across a crash.
+
+        The step is marked started (in the database) before Slack sees it. A retry that finds
+        it started but not finished looks for the tagged message in the channel before
+        posting again: the process may have died after Slack accepted the post.
+        """
+        if step in job.done:
+            posted_channel, ts = job.done[step]
+            return posted_channel, ts
+        key = f"{job.id}:{step}"
+        started = job.done.get(f"{step}.started")
+        if started and started["channel"] == channel:
+            ts = self._find_delivery(channel, key, since=started["at"], thread_ts=thread_ts)
+            if ts is not None:
+                job.checkpoint(step, [channel, ts])
+                return channel, ts
+        job.checkpoint(f"{step}.started", {"channel": channel, "at": time.time() - 5})
+        posted_channel, ts = self.post(channel, text, blocks, thread_ts=thread_ts, delivery_key=key)
+        job.checkpoint(step, [posted_channel, ts])
+        return posted_channel, ts
+
+    def _find_delivery(
+        self, channel: str, key: str, *, since: float, thread_ts: str | None
+    ) -> str | None:
+        """The ts of the message tagged `key` posted after `since`, if Slack has it."""
+        try:
+            if thread_ts:
+                response = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                response = self.client.conversations_history(
+                    channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+                )
+        except SlackApiError as exc:
+            # Without history access the check cannot be made: post (at least once).
+            log.warning("cannot check %s for an earlier delivery: %s", channel, exc)
+            return None
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == DELIVERY_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return message["ts"]
+        return None
 
     def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         self._call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
