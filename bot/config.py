@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     igov_catalogue: Path | None = None
     licence_document_max_mb: int = Field(default=10, ge=1, le=100)
 
+    # How long a delivery claimed by a process stays its own: after a crash, others take it
+    # over once this has passed.
+    outbox_lease_seconds: int = Field(default=120, ge=2, le=3600)
+
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     # Scheduled jobs (bot/scheduler.py): local times, offsets in days, thresholds.
     reminder_time: time = time(8, 0)
