@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from starlette.applications import Starlette
 
+from bot.authz import Authorizer
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -27,6 +28,7 @@ from handlers import (
     storage_order,
 )
 from handlers.context import Context
+from handlers.directory import SlackGroups
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
@@ -80,7 +82,12 @@ def build_runtime(
     """The process's app; `with_scheduler` runs the scheduled jobs while the web app runs."""
     services = Services.create(settings)
     client = make_client(settings)
-    ctx = Context(services=services, languages=UserLanguages(client), slack=SlackOut(client))
+    ctx = Context(
+        services=services,
+        languages=UserLanguages(client),
+        slack=SlackOut(client),
+        authz=Authorizer(settings, SlackGroups(client)),
+    )
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
     if not socket_mode:

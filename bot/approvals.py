@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Authorizer, Permission
 from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotFound
 from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_update, utc_now
 from bot.licence_cards import APPROVED, PENDING, REJECTED, REQUEST, RequestCard, request_card
@@ -20,20 +20,6 @@ from storage.repositories import licences as repo
 UPDATE_APPROVAL = "licence.update_approval"
 NOTIFY_REQUESTER = "licence.notify_requester"
 REASON_MAX = 2000
-
-
-class Approvers(Protocol):
-    """Who may decide licence requests (settings plus a Slack user group, in handlers)."""
-
-    def is_approver(self, user_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class StaticApprovers:
-    user_ids: frozenset[str]
-
-    def is_approver(self, user_id: str) -> bool:
-        return user_id in self.user_ids
 
 
 def _refusal(request: models.LicenceRequest, actor: str) -> Exception:
@@ -52,10 +38,10 @@ def _refusal(request: models.LicenceRequest, actor: str) -> Exception:
 
 
 def check_can_decide(
-    services: Services, approvers: Approvers, request_id: int, actor: str
+    services: Services, authz: Authorizer, request_id: int, actor: str
 ) -> RequestCard:
-    """Refuse early (before a reject form opens) what `decide` would refuse."""
-    if not approvers.is_approver(actor):
+    """Refuse early (before the reject form opens) what `decide` would refuse."""
+    if not authz.allows(actor, Permission.REJECT):
         raise NotAuthorized("approval.not_approver")
     with services.db.session() as session:
         request = repo.get_request(session, request_id)
@@ -77,7 +63,7 @@ def clean_reason(raw: str | None) -> str:
 
 def decide(
     services: Services,
-    approvers: Approvers,
+    authz: Authorizer,
     *,
     request_id: int,
     actor: str,
@@ -89,7 +75,7 @@ def decide(
     Raises NotAuthorized for anyone but an approver and for the requester, and AlreadyDecided
     (naming who decided first) when another decision won.
     """
-    if not approvers.is_approver(actor):
+    if not authz.allows(actor, Permission.APPROVE if approve else Permission.REJECT):
         raise NotAuthorized("approval.not_approver")
     clean = None if approve else clean_reason(reason)
     now = utc_now(services)

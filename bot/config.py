@@ -64,9 +64,14 @@ class Settings(BaseSettings):
     approval_channel: str | None = None
     support_channel: str | None = None
     sales_channel: str | None = None
+    # Roles (see bot/authz.py): Slack user ids and/or a Slack user group each. No staff
+    # configured means everyone in the workspace is staff.
+    staff_user_ids: CommaList = Field(default_factory=list)
+    staff_usergroup: str | None = None
     approver_user_ids: CommaList = Field(default_factory=list)
     approver_usergroup: str | None = None
     finance_user_ids: CommaList = Field(default_factory=list)
+    finance_usergroup: str | None = None
 
     bank_bin: str | None = None
     bank_account_no: str | None = None
@@ -104,12 +109,12 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_seconds: int = Field(default=6 * 3600, ge=1)
     log_level: str = "INFO"
 
-    @field_validator("approver_user_ids", "finance_user_ids", mode="before")
+    @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_ids(value)
 
-    @field_validator("approver_user_ids", "finance_user_ids")
+    @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids")
     @classmethod
     def _slack_user_ids(cls, value: list[str]) -> list[str]:
         for user_id in value:

@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput
+from bot.services import Services
 from bot.subscriptions import Lifecycle, LifecycleState, Product, lifecycle
 from bot.text import clean_line, fold
 from storage import models
@@ -263,6 +265,14 @@ def customer_card(
             subscription_card(s, today, holds.get(s.id)) for s in customer.subscriptions
         ),
     )
+
+
+def lookup(
+    services: Services, authz: Authorizer, actor: str, raw_query: str, today: date
+) -> LookupResult:
+    """Customer lookup as people use it: allowed to staff, approvers and finance."""
+    authz.require(actor, Permission.LOOKUP)
+    return lookup_customers(services.db, raw_query, today)
 
 
 def lookup_customers(db: Database, raw_query: str, today: date) -> LookupResult:

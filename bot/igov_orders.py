@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Authorizer, Permission
 from bot.customers import Segment, parse_lookup_query, parse_tax_code
 from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
@@ -275,9 +276,16 @@ def load_order(services: Services, order_id: int) -> OrderCard:
 
 
 def place_order(
-    services: Services, form: OrderForm, *, submission_key: str, user: str, channel: str
+    services: Services,
+    form: OrderForm,
+    *,
+    authz: Authorizer,
+    submission_key: str,
+    user: str,
+    channel: str,
 ) -> OrderCard:
     """Save the order (status `saved`) and enqueue its message; a resubmission returns it."""
+    authz.require(user, Permission.ORDER)
     valid = validate_order(form)
     cat = catalogue(services)
     try:

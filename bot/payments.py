@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
-from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotEligible, NotFound
+from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
 from bot.services import Services
 from bot.storage_orders import CHANGED, OrderStatus, OrderView, find_order_no, storage_until
 from bot.text import clean_line
@@ -193,10 +194,11 @@ def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> 
     return outcome
 
 
-def mark_paid(services: Services, order_id: int, user_id: str, now: datetime) -> None:
-    """Finance confirms a payment by hand. Only FINANCE_USER_IDS; once per order."""
-    if user_id not in services.settings.finance_user_ids:
-        raise NotAuthorized("payment.finance_only")
+def mark_paid(
+    services: Services, authz: Authorizer, order_id: int, user_id: str, now: datetime
+) -> None:
+    """Finance confirms a payment by hand (the finance role only); once per order."""
+    authz.require(user_id, Permission.MARK_PAID)
     with services.db.session() as session:
         order = orders_repo.get(session, order_id)
         if order is None:

@@ -26,14 +26,10 @@ def help_reply(ctx: Context, request: CommandRequest) -> Reply:
     return Reply(text=request.t("help.title"), blocks=blocks)
 
 
-def lookup(ctx: Context, request: CommandRequest) -> Reply:
-    return lookup_reply(ctx.services, request.t, request.text)
-
-
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": help_reply,
     "?": help_reply,
-    "lookup": lookup,
+    "lookup": lookup_reply,
     "order": order_reply,
     "igov": igov_command,
     "license": license_command,
@@ -46,7 +42,7 @@ def split_subcommand(text: str) -> tuple[Subcommand, str]:
     word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
     if handler is None:
-        return lookup, text
+        return lookup_reply, text
     return handler, rest
 
 

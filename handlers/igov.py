@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError, NotFound
+from bot.errors import DomainError, NotAuthorized, NotFound
 from bot.i18n import Translator
 from bot.igov_orders import (
     POST_ORDER,
@@ -158,12 +158,17 @@ def register(app: App, ctx: Context) -> None:
             card = place_order(
                 services,
                 order_form(view),
+                authz=ctx.authz,
                 submission_key=f"igov_order:{view['id']}",
                 user=user,
                 channel=state.channel_id,
             )
         except InvalidForm as error:
             ack(response_action="errors", errors=form_errors(t, error))
+            return
+        except NotAuthorized as error:
+            title = t("igov.order.title")
+            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
             return
         text = t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount))
         ack(response_action="update", view=done_modal(t, t("igov.order.title"), text))

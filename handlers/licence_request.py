@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.documents import DocumentKind
-from bot.errors import DomainError
+from bot.errors import DomainError, NotAuthorized
 from bot.i18n import Translator
 from bot.igov_orders import InvalidForm
 from bot.licences import (
@@ -189,9 +189,14 @@ def register(app: App, ctx: Context) -> None:
                 services,
                 form,
                 documents,
+                authz=ctx.authz,
                 submission_key=key,
                 user=user,
             )
+        except NotAuthorized as error:
+            title = t("request.title")
+            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
+            return
         except InvalidForm as error:
             ack(response_action="errors", errors=form_errors(t, error))
             return

@@ -43,9 +43,13 @@ from handlers.storage_order_delivery import register_deliveries
 log = logging.getLogger(__name__)
 
 
-def _form_and_meta(ctx: Context, view: dict[str, Any]) -> tuple[OrderForm, OrderFormMeta]:
+def _form_and_meta(
+    ctx: Context, user_id: str, view: dict[str, Any]
+) -> tuple[OrderForm, OrderFormMeta]:
     meta = OrderFormMeta.decode(view.get("private_metadata"))
-    form = open_order_form(ctx.services, meta.subscription_id, ctx.services.clock.today())
+    form = open_order_form(
+        ctx.services, ctx.authz, user_id, meta.subscription_id, ctx.services.clock.today()
+    )
     return form, meta
 
 
@@ -60,7 +64,9 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             ref = SubscriptionRef.decode(body["actions"][0].get("value"))
-            form = open_order_form(services, ref.subscription_id, services.clock.today())
+            form = open_order_form(
+                services, ctx.authz, user_id, ref.subscription_id, services.clock.today()
+            )
         except MetadataError:
             tell(respond, t("error.stale_button"))
             return
@@ -84,7 +90,7 @@ def register(app: App, ctx: Context) -> None:
         view = body["view"]
         t = ctx.languages.translator(body["user"]["id"])
         try:
-            form, meta = _form_and_meta(ctx, view)
+            form, meta = _form_and_meta(ctx, body["user"]["id"], view)
         except (MetadataError, DomainError):
             return  # the submit will say what is wrong
         package = package_by_code(services, meta.package_code)
@@ -113,7 +119,7 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             order_id = OrderRef.decode(body["actions"][0].get("value")).order_id
-            mark_paid(services, order_id, user_id, services.clock.now())
+            mark_paid(services, ctx.authz, order_id, user_id, services.clock.now())
         except MetadataError:
             text = t("error.stale_button")
         except DomainError as error:
@@ -158,7 +164,7 @@ def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str,
         channel_id=meta.channel_id,
     )
     try:
-        place_order(services, command, services.clock.now())
+        place_order(services, ctx.authz, command, services.clock.now())
     except DomainError as error:
         ack(response_action="update", view=notice_view(t, error_text(t, error)))
         return
