@@ -20,6 +20,7 @@ from handlers import (
     approvals,
     commands,
     errors,
+    exports,
     home,
     igov,
     licence_request,
@@ -43,6 +44,7 @@ FLOWS: tuple[Any, ...] = (
     licence_request,
     approvals,
     reminders,
+    exports,
 )
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page,)

@@ -11,6 +11,7 @@ from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
 from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
+from handlers.exports import export_command
 from handlers.igov import igov_command
 from handlers.lookup import lookup_reply
 from handlers.order_lookup import order_reply
@@ -31,6 +32,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "?": help_reply,
     "lookup": lookup_reply,
     "order": order_reply,
+    "export": export_command,
     "igov": igov_command,
     "license": license_command,
     "pending": pending_command,
