@@ -71,3 +71,17 @@ def test_bad_setting_stops_the_cli(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Invalid setting BOT_TIMEZONE" in result.stderr
+
+
+def test_http_mode_cannot_run_without_signature_checks(tmp_path: Path) -> None:
+    """No setting turns verification off: without a signing secret, HTTP mode refuses to start."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "9"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_BOT_TOKEN": "xoxb-x"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Missing setting SLACK_SIGNING_SECRET" in result.stderr
