@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator
@@ -101,7 +102,11 @@ def register(app: App, ctx: Context) -> None:
         except InvalidInput as error:
             note = error_text(t, error)
         new_view = order_form_view(t, form, price(package, meta.quantity), meta, note=note)
-        client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+        try:
+            client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+        except SlackApiError as exc:
+            # A newer keystroke already redrew the form (hash_conflict), or it was closed.
+            log.info("quantity redraw skipped: %s", exc.response.get("error"))
 
     @app.view(Callback.STORAGE_ORDER)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -416,3 +416,17 @@ def test_malformed_notifications_are_refused(bot: BotProcess, body: str, status:
     )
     assert response.status_code == status
     assert response.json()["success"] is False
+
+
+def test_a_stale_quantity_redraw_is_harmless(
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
+) -> None:
+    view = open_form(slack, fake_slack, "luu tru 5", "HD-LT-5")
+    fake_slack.fail_next("views.update", error="hash_conflict")
+    mark = fake_slack.mark()
+    slack.block_action("storage_order.quantity", "2", view=view, user_id="U_STAFF")
+    fake_slack.wait_for("views.update", after=mark)
+    slack.block_action("storage_order.quantity", "3", view=fake_slack.view(view["id"]))
+    fake_slack.wait_for("views.update", lambda c: c.ok, after=mark)
+    assert "*Tổng cộng: 3.000.000 đ*" in text_of(fake_slack.view(view["id"]))
+    assert "Traceback" not in bot.logs()
