@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -135,7 +136,8 @@ def register(app: App, ctx: Context) -> None:
         chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
         customer, notice = None, None
         try:
-            customer = customer_for_order(services, int(chosen) if chosen.isdigit() else 0)
+            chosen_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
+            customer = customer_for_order(services, chosen_id)
         except DomainError as error:
             notice = error_text(t, error)  # said again, inline, if the form is submitted
         state = OrderFormState.decode(view.get("private_metadata"))
