@@ -55,6 +55,9 @@ def answer_form(
     (rather than Slack's wordless failure), and the person's input stays."""
     try:
         submit()
+    except MetadataError:  # a private_metadata we did not write: the form can't be trusted
+        log.warning("%s with unreadable private_metadata", where)
+        ack(response_action="errors", errors={block_id: t("error.stale_form")})
     except Exception as exc:
         ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
 
@@ -140,7 +143,11 @@ def register(app: App, ctx: Context) -> None:
             customer = customer_for_order(services, chosen_id)
         except DomainError as error:
             notice = error_text(t, error)  # said again, inline, if the form is submitted
-        state = OrderFormState.decode(view.get("private_metadata"))
+        try:
+            state = OrderFormState.decode(view.get("private_metadata"))
+        except MetadataError:
+            log.warning("igov_order form with unreadable private_metadata")
+            return  # submitting it says the form is stale
         updated = order_modal(t, catalogue(services), state, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)

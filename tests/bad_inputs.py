@@ -59,15 +59,22 @@ FRAGMENTS = (
     "{}",
     "[]",
 )
+
+
+def _texts(characters: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    typed = st.lists(
+        st.one_of(st.text(characters, max_size=12), st.sampled_from(FRAGMENTS)), max_size=8
+    ).map("".join)
+    long_text = st.builds(
+        lambda s, n: s * n, st.sampled_from(["a", "Ư", "😀", "0", " "]), st.integers(0, 5000)
+    )
+    return st.one_of(typed, long_text)
+
+
 # Any code point, lone surrogates included (JSON can carry them as escapes).
-characters = st.one_of(st.characters(), st.characters(categories=["Cs"]))
-typed = st.lists(
-    st.one_of(st.text(characters, max_size=12), st.sampled_from(FRAGMENTS)), max_size=8
-).map("".join)
-long_text = st.builds(
-    lambda s, n: s * n, st.sampled_from(["a", "Ư", "😀", "0", " "]), st.integers(0, 5000)
-)
-any_text = st.one_of(typed, long_text)
+any_text = _texts(st.one_of(st.characters(), st.characters(categories=["Cs"])))
+# What Slack sends: any code point but lone surrogates (its JSON is valid UTF-8).
+slack_text = _texts(st.characters(codec="utf-8"))
 
 json_scalars = st.one_of(
     st.none(),
