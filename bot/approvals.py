@@ -13,6 +13,7 @@ from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_upda
 from bot.licence_cards import APPROVED, PENDING, REJECTED, REQUEST, RequestCard, request_card
 from bot.licences import load_request
 from bot.services import Services
+from bot.text import clean_text
 from storage import models
 from storage.repositories import audit, outbox
 from storage.repositories import licences as repo
@@ -53,7 +54,8 @@ def check_can_decide(
 
 
 def clean_reason(raw: str | None) -> str:
-    reason = (raw or "").strip()
+    # Control characters go (PostgreSQL text cannot even hold NUL); line breaks stay.
+    reason = clean_text(raw or "", REASON_MAX + 1)
     if not reason:
         raise InvalidInput("approval.reason_required", field="reason")
     if len(reason) > REASON_MAX:

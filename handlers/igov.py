@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,9 @@ def answer_form(
     (rather than Slack's wordless failure), and the person's input stays."""
     try:
         submit()
+    except MetadataError:  # a private_metadata we did not write: the form can't be trusted
+        log.warning("%s with unreadable private_metadata", where)
+        ack(response_action="errors", errors={block_id: t("error.stale_form")})
     except Exception as exc:
         ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
 
@@ -135,10 +139,15 @@ def register(app: App, ctx: Context) -> None:
         chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
         customer, notice = None, None
         try:
-            customer = customer_for_order(services, int(chosen) if chosen.isdigit() else 0)
+            chosen_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
+            customer = customer_for_order(services, chosen_id)
         except DomainError as error:
             notice = error_text(t, error)  # said again, inline, if the form is submitted
-        state = OrderFormState.decode(view.get("private_metadata"))
+        try:
+            state = OrderFormState.decode(view.get("private_metadata"))
+        except MetadataError:
+            log.warning("igov_order form with unreadable private_metadata")
+            return  # submitting it says the form is stale
         updated = order_modal(t, catalogue(services), state, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)

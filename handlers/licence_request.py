@@ -92,7 +92,11 @@ def register(app: App, ctx: Context) -> None:
         ack()
         t = ctx.languages.translator(body["user"]["id"])
         parent = body["view"]
-        state = RequestFormState.decode(parent.get("private_metadata"))
+        try:
+            state = RequestFormState.decode(parent.get("private_metadata"))
+        except MetadataError:
+            log.warning("license_request form with unreadable private_metadata")
+            return  # submitting it says the form is stale
         code = body["actions"][0].get("value") or ""
         try:
             module = prepare_request(services, state.order_id).module(code)

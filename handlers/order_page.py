@@ -88,7 +88,7 @@ def routes(ctx: Context) -> list[Route]:
         try:
             payload: Any = json.loads(body)
             transfer = parse_transfer(payload)
-        except (ValueError, InvalidInput) as exc:
+        except (ValueError, RecursionError, InvalidInput) as exc:  # RecursionError: [[[[…
             field = getattr(exc, "field", None) or "body"
             return JSONResponse({"success": False, "error": f"invalid {field}"}, status_code=400)
         try:

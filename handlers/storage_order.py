@@ -114,6 +114,9 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             _submit(ctx, ack, t, user_id, view)
+        except MetadataError:  # not what we wrote: say so, nothing to investigate
+            log.warning("storage_order submitted with unreadable private_metadata")
+            ack(response_action="update", view=notice_view(t, t("error.stale_form")))
         except Exception as exc:  # never leave the modal spinning
             ack(response_action="update", view=notice_view(t, unexpected_text(t, exc, "order")))
 
