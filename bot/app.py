@@ -111,5 +111,7 @@ def build_runtime(
                 scheduler.shutdown()
             services.outbox.stop()
 
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: order_page.not_found}
+    )
     return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)

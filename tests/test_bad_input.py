@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.approvals import StaticApprovers, clean_reason, decide
+from bot.approvals import clean_reason, decide
+from bot.authz import Authorizer, NoGroups
 from bot.catalog import DEFAULT_STORAGE_PACKAGES
 from bot.config import load_settings
 from bot.customers import (
@@ -643,7 +644,7 @@ def test_subcommand_split(text: str) -> None:
 
 # -- use cases that write, on SQLite and PostgreSQL -----------------------------------------------
 
-APPROVERS = StaticApprovers(frozenset({"U0BOSS"}))
+APPROVERS = Authorizer(load_settings(_env_file=None, approver_user_ids=["U0BOSS"]), NoGroups())
 
 
 @pytest.fixture(scope="module")
@@ -688,7 +689,12 @@ def test_igov_order_is_saved_whole_or_not_at_all(
     before = count(services, IgovOrder)
     try:
         card = place_order(
-            services, form, submission_key=f"bad-input:{next(_keys)}", user="U0SALES", channel="C1"
+            services,
+            form,
+            authz=APPROVERS,
+            submission_key=f"bad-input:{next(_keys)}",
+            user="U0SALES",
+            channel="C1",
         )
     except InvalidForm as error:
         assert_clear_form(error, IGOV_FIELDS)
@@ -708,6 +714,7 @@ def test_rejection_is_recorded_whole_or_not_at_all(services: Services, reason: s
     order = place_order(
         services,
         OrderForm(customer, "Dự án", None, "1", "0"),
+        authz=APPROVERS,
         submission_key=f"bad-input:{next(_keys)}",
         user="U0SALES",
         channel="C1",
@@ -735,6 +742,7 @@ def test_rejection_is_recorded_whole_or_not_at_all(services: Services, reason: s
             },
         ),
         documents,
+        authz=APPROVERS,
         submission_key=f"bad-input:{next(_keys)}",
         user="U0LEAD",
     )

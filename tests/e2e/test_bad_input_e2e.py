@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.authz import Authorizer, NoGroups
 from bot.config import load_settings
 from bot.documents import DocumentKind, check_document
 from bot.igov_orders import OrderForm, customer_by_tax_code, place_order
@@ -55,6 +56,9 @@ from tests.rig.bot_process import SIGNING_SECRET, BotProcess
 from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
+
+# Staff by default (no staff configured): anyone may order in these set-ups.
+ANYONE = Authorizer(load_settings(_env_file=None), NoGroups())
 
 WEBHOOK_KEY = "webhook-key-bad-input"
 ENGLISH = "U0ENGLISH"
@@ -309,6 +313,7 @@ class RequestFormOnScreen:
         order = place_order(
             self.services,
             OrderForm(str(customer), "Dự án", None, "1", "1"),
+            authz=ANYONE,
             submission_key=f"bad-input:{self.fake.mark()}:{id(self)}",
             user="U0SALES",
             channel="C_BAD_INPUT",
@@ -430,6 +435,7 @@ def pending_request(services: Services) -> tuple[int, str]:
     order = place_order(
         services,
         OrderForm(str(customer), "Dự án", None, "1", "0"),
+        authz=ANYONE,
         submission_key=f"bad-input-reject:{customer}",
         user="U0SALES",
         channel="C_BAD_INPUT",
@@ -462,6 +468,7 @@ def pending_request(services: Services) -> tuple[int, str]:
             },
         ),
         documents,
+        authz=ANYONE,
         submission_key="bad-input-reject",
         user=LEAD,
     )
