@@ -85,3 +85,14 @@ def test_http_mode_cannot_run_without_signature_checks(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Missing setting SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_every_setting_is_documented_and_the_example_loads() -> None:
+    from bot.config import Settings
+
+    names = [name.upper() for name in Settings.model_fields]
+    readme = Path("README.md").read_text()
+    example = Path(".env.example").read_text()
+    assert [n for n in names if f"`{n}`" not in readme] == []
+    assert [n for n in names if f"\n{n}=" not in "\n" + example] == []
+    assert load_settings(_env_file=".env.example").storage_payment_days == 7
