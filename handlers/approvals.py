@@ -39,7 +39,7 @@ from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
-from handlers.replies import Reply, tell
+from handlers.replies import Reply, open_modal, tell
 from handlers.slack_out import PERMANENT_ERRORS
 from storage.repositories import licences as repo
 
@@ -196,7 +196,8 @@ def register(app: App, ctx: Context) -> None:
         except DomainError as error:
             tell(respond, refusal_text(ctx, t, error))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(t, card))
+        if not open_modal(client, body["trigger_id"], reject_modal(t, card)):
+            tell(respond, t("error.form_not_opened"))
 
     @app.view(Callback.LICENSE_REJECT)
     def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
