@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_command: str = "/misa"
+    # How long one Web API call may take before it is given up (the outbox then retries it).
+    slack_timeout_seconds: float = Field(default=10, gt=0, le=120)
 
     database_url: str | None = None
     bot_data_dir: Path = Field(default_factory=default_data_dir)

@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.approvals import NOTIFY_REQUESTER, UPDATE_APPROVAL, check_can_decide, decide
 from bot.documents import DocumentKind
@@ -35,8 +34,8 @@ from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
-from handlers.replies import Reply, tell
-from handlers.slack_out import PERMANENT_ERRORS
+from handlers.replies import Reply, open_modal, tell
+from handlers.slack_out import FileUpload
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
@@ -149,7 +148,8 @@ def register(app: App, ctx: Context) -> None:
         except DomainError as error:
             tell(respond, refusal_text(ctx, t, error))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(t, card))
+        if not open_modal(client, body["trigger_id"], reject_modal(t, card)):
+            tell(respond, t("error.form_not_opened"))
 
     @app.view(Callback.LICENSE_REJECT)
     def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -199,32 +199,18 @@ def register(app: App, ctx: Context) -> None:
             with services.db.session() as session:
                 repo.set_approval_message(session, card.id, posted_channel, ts)
         if "uploaded" not in job.done:
-            upload_documents(card.id, posted_channel, ts)
-            job.checkpoint("uploaded")
+            # Both kept documents in one upload (one message in the thread, one paced call).
+            ctx.slack.upload_once(job, "uploaded", posted_channel, documents(card.id), thread_ts=ts)
 
-    def upload_documents(request_id: int, channel: str, thread_ts: str) -> None:
-        """Both kept documents in one upload (one message in the thread, one paced call)."""
+    def documents(request_id: int) -> list[FileUpload]:
         uploads = []
         with services.db.session() as session:
             for kind in DocumentKind:
                 document = repo.document(session, request_id, kind.value)
                 if document is not None:
                     title = Translator()(f"request.{kind.value}_file")
-                    uploads.append(
-                        {"filename": document.name, "content": document.content, "title": title}
-                    )
-        if not uploads:
-            return
-        ctx.slack.pacer.wait(channel)
-        try:
-            ctx.slack.client.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, file_uploads=uploads
-            )
-        except SlackApiError as exc:
-            error = exc.response.get("error", "") if exc.response is not None else ""
-            if error in PERMANENT_ERRORS:
-                raise PermanentFailure(f"files_upload_v2: {error}") from exc
-            raise
+                    uploads.append(FileUpload(document.name, document.content, title))
+        return uploads
 
     def update_approval(job: OutboxJob) -> None:
         card = load(job)

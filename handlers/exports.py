@@ -12,6 +12,7 @@ from bot.outbox import OutboxJob
 from handlers.context import CommandRequest, Context
 from handlers.errors import error_text
 from handlers.replies import Reply
+from handlers.slack_out import FileUpload
 
 
 def export_command(ctx: Context, request: CommandRequest) -> Reply:
@@ -32,15 +33,12 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user)
         channel = ctx.slack.dm_channel(user)
         for csv_file in month_files(ctx.services, month):
-            if csv_file.filename in job.done:
-                continue
-            ctx.slack.upload(
+            ctx.slack.upload_once(
+                job,
+                csv_file.filename,
                 channel,
-                filename=csv_file.filename,
-                content=csv_file.content,
-                title=csv_file.filename,
+                [FileUpload(csv_file.filename, csv_file.content, csv_file.filename)],
                 comment=t("export.file", rows=csv_file.rows, month=f"{month:%m/%Y}"),
             )
-            job.checkpoint(csv_file.filename)
 
     ctx.services.outbox.register(DELIVER, deliver)

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import DomainError, NotAuthorized, NotFound
 from bot.i18n import Translator
@@ -34,7 +33,7 @@ from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
 from handlers.igov_metadata import OrderFormState
 from handlers.metadata import CustomerRef, MetadataError
-from handlers.replies import Reply, tell
+from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
@@ -69,10 +68,11 @@ def open_order_modal(
     t: Translator,
     channel_id: str,
     customer: IgovCustomer | None,
-) -> None:
+) -> bool:
+    """The order form; False when Slack did not open it."""
     state = OrderFormState(channel_id=channel_id)
     view = order_modal(t, catalogue(ctx.services), state, customer)
-    client.views_open(trigger_id=trigger_id, view=view)
+    return open_modal(client, trigger_id, view)
 
 
 def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
@@ -86,10 +86,8 @@ def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
             return Reply.message(error_text(t, error))
     # The order message goes where the command was typed (or to the person, if we can't post).
     channel = request.channel_id or request.user_id
-    try:
-        open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer)
-    except SlackApiError as exc:
-        return Reply.message(unexpected_text(t, exc, "igov_order views.open"))
+    if not open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer):
+        return Reply.message(t("error.form_not_opened"))
     return None
 
 
@@ -123,7 +121,8 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, error_text(t, error))
             return
         channel = (body.get("channel") or {}).get("id") or user
-        open_order_modal(ctx, client, body["trigger_id"], t, channel, customer)
+        if not open_order_modal(ctx, client, body["trigger_id"], t, channel, customer):
+            tell(respond, t("error.form_not_opened"))
 
     @app.options(IgovAction.ORDER_CUSTOMER)
     def on_search(ack: Ack, payload: dict[str, Any]) -> None:
@@ -151,8 +150,8 @@ def register(app: App, ctx: Context) -> None:
         updated = order_modal(t, catalogue(services), state, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-        except SlackApiError as exc:  # the person changed the form meanwhile: theirs wins
-            log.info("igov_order form not refreshed: %s", exc.response.get("error"))
+        except SLACK_FAILURES as exc:  # changed meanwhile (theirs wins), or Slack is down
+            log.info("igov_order form not refreshed: %r", exc)
 
     @app.view(Callback.IGOV_ORDER)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

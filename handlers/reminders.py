@@ -28,6 +28,7 @@ from bot.reminders import (
 from handlers.blocks import reminders as blocks
 from handlers.blocks.reminders import CsvFile, Digest
 from handlers.context import Context
+from handlers.slack_out import FileUpload
 
 # A payload rendered for a reader: the message, and how to make the CSV of the full list when
 # the message could not hold it all (made only when it is about to be uploaded).
@@ -60,15 +61,14 @@ class ReminderDeliverers:
         _, ts = self.ctx.slack.post_once(job, "digest", channel, digest.text, digest.blocks)
         if make_csv is not None and "csv" not in job.done:
             csv_file = make_csv()
-            self.ctx.slack.upload(
+            self.ctx.slack.upload_once(
+                job,
+                "csv",
                 channel,
-                filename=csv_file.filename,
-                content=csv_file.content,
-                title=csv_file.title,
+                [FileUpload(csv_file.filename, csv_file.content, csv_file.title)],
                 thread_ts=ts,
                 comment=csv_file.comment,
             )
-            job.checkpoint("csv")
 
     @staticmethod
     def _items(payload: dict[str, Any]) -> list[AccountItem]:

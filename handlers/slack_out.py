@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -44,6 +46,13 @@ PERMANENT_ERRORS = frozenset(
         "file_not_found",
     }
 )
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    filename: str
+    content: bytes
+    title: str
 
 
 class ChannelPacer:
@@ -176,27 +185,76 @@ class SlackOut:
             self.client.chat_postEphemeral, channel=channel, user=user, text=text, blocks=blocks
         )
 
-    def upload(
+    def upload_once(
         self,
+        job: OutboxJob,
+        step: str,
         channel: str,
+        files: list[FileUpload],
         *,
-        filename: str,
-        content: bytes,
-        title: str,
         thread_ts: str | None = None,
         comment: str | None = None,
     ) -> None:
-        """files_upload_v2 (files.upload is retired)."""
+        """Share files (one message) for one step of an outbox delivery, once, even across a
+        crash or a reply lost after Slack completed it (files.upload is retired: the
+        three-call upload).
+
+        The files' ids are recorded before Slack is asked to complete the upload; a retry that
+        finds them asks Slack whether they are already shared in the channel.
+        """
+        if step in job.done or not files:
+            return
+        started = job.done.get(f"{step}.started")
+        if (
+            started
+            and started["channel"] == channel
+            and all(self._shared(file_id, channel) for file_id in started["files"])
+        ):
+            job.checkpoint(step, started["files"])
+            return
         self.pacer.wait(channel)
+        ids = []
+        for file in files:
+            ticket = self._call(
+                self.client.files_getUploadURLExternal,
+                filename=file.filename,
+                length=len(file.content),
+            )
+            self._send_file(ticket["upload_url"], file.content)
+            ids.append(ticket["file_id"])
+        job.checkpoint(f"{step}.started", {"channel": channel, "files": ids})
         self._call(
-            self.client.files_upload_v2,
-            channel=channel,
-            filename=filename,
-            content=content,
-            title=title,
+            self.client.files_completeUploadExternal,
+            files=[{"id": i, "title": file.title} for i, file in zip(ids, files, strict=True)],
+            channel_id=channel,
             thread_ts=thread_ts,
             initial_comment=comment,
         )
+        job.checkpoint(step, ids)
+
+    def _send_file(self, url: str, content: bytes) -> None:
+        """The upload itself (step two of three); any failure is left to the outbox's retry."""
+        request = urllib.request.Request(
+            url,
+            data=content,
+            method="POST",
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        with urllib.request.urlopen(request, timeout=self.client.timeout) as response:
+            if response.status != 200:
+                raise OSError(f"file upload answered {response.status}")
+
+    def _shared(self, file_id: str, channel: str) -> bool:
+        """Whether Slack has the file shared in the channel already."""
+        try:
+            file = self.client.files_info(file=file_id)["file"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "file_not_found":
+                return False  # never completed: upload it afresh
+            raise
+        shares = file.get("shares") or {}
+        shared_in = {c for kind in shares.values() for c in kind}
+        return channel in shared_in or channel in (file.get("channels") or [])
 
     def dm_channel(self, user_id: str) -> str:
         response = self._call(self.client.conversations_open, users=user_id)

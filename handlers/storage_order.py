@@ -38,7 +38,7 @@ from handlers.context import Context
 from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback
 from handlers.metadata import MetadataError, SubscriptionRef
-from handlers.replies import tell
+from handlers.replies import SLACK_FAILURES, open_modal, tell
 from handlers.storage_order_delivery import register_deliveries
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def register(app: App, ctx: Context) -> None:
             quantity=1,
         )
         view = order_form_view(t, form, price(form.package, 1), meta)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if not open_modal(client, body["trigger_id"], view):
+            tell(respond, t("error.form_not_opened"))
 
     @app.action(QUANTITY_ACTION)
     def on_quantity(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -104,9 +105,11 @@ def register(app: App, ctx: Context) -> None:
         new_view = order_form_view(t, form, price(package, meta.quantity), meta, note=note)
         try:
             client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
-        except SlackApiError as exc:
-            # A newer keystroke already redrew the form (hash_conflict), or it was closed.
-            log.info("quantity redraw skipped: %s", exc.response.get("error"))
+        except SLACK_FAILURES as exc:  # the totals stay as they were; the submit recomputes them
+            if isinstance(exc, SlackApiError) and exc.response.get("error") == "hash_conflict":
+                log.info("quantity redraw skipped: a newer keystroke redrew the form")
+            else:
+                log.warning("order form totals not refreshed: %r", exc)
 
     @app.view(Callback.STORAGE_ORDER)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

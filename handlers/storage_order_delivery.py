@@ -15,6 +15,7 @@ from handlers.blocks import kit
 from handlers.blocks.payments import finance_notice_blocks
 from handlers.blocks.storage_order import order_blocks, order_text
 from handlers.context import Context
+from handlers.slack_out import FileUpload
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import storage_orders as orders_repo
 
@@ -58,15 +59,19 @@ def register_deliveries(ctx: Context) -> None:
             with services.db.session() as session:
                 orders_repo.set_message(session, order.id, channel, ts)
         if "qr" not in job.done:
-            slack.upload(
-                channel,
+            qr = FileUpload(
                 filename=f"VietQR-{order.order_no}.png",
                 content=qr_png(services, order),
                 title=t("order.qr_title", order_no=order.order_no),
+            )
+            slack.upload_once(
+                job,
+                "qr",
+                channel,
+                [qr],
                 thread_ts=ts,
                 comment=t("order.qr_comment", content=order.transfer_content),
             )
-            job.checkpoint("qr")
 
     def deliver_email(job: OutboxJob) -> None:
         """Send the order email; while SMTP fails the message says it will be retried."""

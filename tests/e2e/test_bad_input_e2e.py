@@ -21,18 +21,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.authz import Authorizer, NoGroups
-from bot.config import load_settings
-from bot.documents import DocumentKind, check_document
-from bot.igov_orders import OrderForm, customer_by_tax_code, place_order
 from bot.importer import import_file
-from bot.licences import RequestForm, submit_request
 from bot.services import Services
 from handlers.blocks.storage_order import OrderFormMeta
 from handlers.igov_metadata import (
     ModuleFormState,
     OrderFormState,
-    OrderRef,
     RejectFormState,
     RequestFormState,
 )
@@ -48,7 +42,18 @@ from storage.models import (
 )
 from tests.bad_inputs import json_values, slack_text, transfer_bodies
 from tests.conftest import bot_env
-from tests.e2e.igov_steps import APPROVALS, BOSS, LEAD, TODAY, new_view, texts
+from tests.e2e.igov_steps import (
+    APPROVALS,
+    BOSS,
+    LEAD,
+    TODAY,
+    new_view,
+    open_request_form,
+    pending_request,
+    saved_order,
+    texts,
+    use_cases,
+)
 from tests.e2e.test_storage_order_e2e import BANK, open_form
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import HTML, PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
@@ -56,9 +61,6 @@ from tests.rig.bot_process import SIGNING_SECRET, BotProcess
 from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
-
-# Staff by default (no staff configured): anyone may order in these set-ups.
-ANYONE = Authorizer(load_settings(_env_file=None), NoGroups())
 
 WEBHOOK_KEY = "webhook-key-bad-input"
 ENGLISH = "U0ENGLISH"
@@ -124,10 +126,7 @@ def db(module_database_url: str, bot: BotProcess) -> Iterator[Database]:
 
 @pytest.fixture(scope="module")
 def services(module_database_url: str, bot: BotProcess) -> Iterator[Services]:
-    """The use cases, for preparing what a form acts on (the bot delivers what they queue)."""
-    created = Services.create(
-        load_settings(_env_file=None, database_url=module_database_url, approval_channel=APPROVALS)
-    )
+    created = use_cases(module_database_url)
     yield created
     created.db.dispose()
 
@@ -309,19 +308,9 @@ class RequestFormOnScreen:
         self.view = self.open()
 
     def open(self) -> dict[str, Any]:
-        customer = customer_by_tax_code(self.services, PUBLIC_2).id
-        order = place_order(
-            self.services,
-            OrderForm(str(customer), "Dự án", None, "1", "1"),
-            authz=ANYONE,
-            submission_key=f"bad-input:{self.fake.mark()}:{id(self)}",
-            user="U0SALES",
-            channel="C_BAD_INPUT",
-        )
-        mark = self.fake.mark()
-        value = OrderRef(order_id=order.id).encode()
-        self.slack.block_action("license_request.start", value, user_id=LEAD, channel_id="C_X")
-        return new_view(self.fake, mark)
+        key = f"bad-input:{self.fake.mark()}:{id(self)}"
+        order = saved_order(self.services, PUBLIC_2, key, kt=1, vps=1)
+        return open_request_form(self.slack, self.fake, order.id)
 
 
 @pytest.fixture(scope="module")
@@ -430,56 +419,12 @@ def test_licence_request_form(
 # -- the rejection form ---------------------------------------------------------------------------
 
 
-def pending_request(services: Services) -> tuple[int, str]:
-    customer = customer_by_tax_code(services, PUBLIC).id
-    order = place_order(
-        services,
-        OrderForm(str(customer), "Dự án", None, "1", "0"),
-        authz=ANYONE,
-        submission_key=f"bad-input-reject:{customer}",
-        user="U0SALES",
-        channel="C_BAD_INPUT",
-    )
-    documents = [
-        check_document(
-            kind,
-            slack_file_id="F1",
-            name="x.pdf",
-            declared_mimetype="",
-            content=PDF,
-            max_bytes=10**6,
-        )
-        for kind in DocumentKind
-    ]
-    card = submit_request(
-        services,
-        RequestForm(
-            order_id=order.id,
-            modules=["KT_NS"],
-            extra={},
-            misa_id_email="admin@bacninh.gov.vn",
-            misa_id_phone="0912345678",
-            customer={
-                "customer_name": "Sở Tài chính",
-                "customer_address": "Bắc Ninh",
-                "contact_name": "Lê Văn Cường",
-                "contact_email": "stc@bacninh.gov.vn",
-                "contact_phone": "0912345678",
-            },
-        ),
-        documents,
-        authz=ANYONE,
-        submission_key="bad-input-reject",
-        user=LEAD,
-    )
-    return card.id, card.code
-
-
 @pytest.fixture(scope="module")
 def reject_view(
     slack: SignedSlack, fake_slack: FakeSlack, services: Services
 ) -> tuple[int, dict[str, Any]]:
-    request_id, code = pending_request(services)
+    request = pending_request(services, PUBLIC, "bad-input-reject")
+    request_id, code = request.id, request.code
     reply = slack.check_ack(slack.command(f"license {code}", user_id=BOSS))
     mark = fake_slack.mark()
     slack.block_action(

@@ -450,6 +450,15 @@ class FakeSlack:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(**vars(fault)) for _ in range(times))
 
+    def pending_faults(self, *, clear: bool = False) -> dict[str, int]:
+        """Faults injected with `fail_next` that no call has met yet (by method); ``clear``
+        drops them, so one test's faults never reach the next."""
+        with self._lock:
+            pending = {key: len(queue) for key, queue in self._faults.items() if queue}
+            if clear:
+                self._faults.clear()
+            return pending
+
     def _take_fault(self, key: str) -> _Fault | None:
         with self._lock:
             queue = self._faults.get(key)
