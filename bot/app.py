@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from starlette.applications import Starlette
 
+from bot.authz import Authorizer
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -20,6 +21,7 @@ from handlers import (
     approvals,
     commands,
     errors,
+    exports,
     home,
     igov,
     licence_request,
@@ -28,6 +30,7 @@ from handlers import (
     storage_order,
 )
 from handlers.context import Context
+from handlers.directory import SlackGroups
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
@@ -42,6 +45,7 @@ FLOWS: tuple[Any, ...] = (
     licence_request,
     approvals,
     reminders,
+    exports,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.
@@ -86,7 +90,12 @@ def build_runtime(
     """The process's app; `with_scheduler` runs the scheduled jobs while the web app runs."""
     services = Services.create(settings)
     client = make_client(settings)
-    ctx = Context(services=services, languages=UserLanguages(client), slack=SlackOut(client))
+    ctx = Context(
+        services=services,
+        languages=UserLanguages(client),
+        slack=SlackOut(client),
+        authz=Authorizer(settings, SlackGroups(client)),
+    )
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
     if not socket_mode:
@@ -108,5 +117,7 @@ def build_runtime(
                 scheduler.shutdown()
             services.outbox.stop()
 
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: order_page.not_found}
+    )
     return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)

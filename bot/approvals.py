@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Authorizer, Permission
 from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotFound
 from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_update, utc_now
 from bot.licence_cards import APPROVED, PENDING, REJECTED, REQUEST, RequestCard, request_card
 from bot.licences import load_request
 from bot.services import Services
+from bot.text import clean_text
 from storage import models
 from storage.repositories import audit, outbox
 from storage.repositories import licences as repo
@@ -20,20 +21,6 @@ from storage.repositories import licences as repo
 UPDATE_APPROVAL = "licence.update_approval"
 NOTIFY_REQUESTER = "licence.notify_requester"
 REASON_MAX = 2000
-
-
-class Approvers(Protocol):
-    """Who may decide licence requests (settings plus a Slack user group, in handlers)."""
-
-    def is_approver(self, user_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class StaticApprovers:
-    user_ids: frozenset[str]
-
-    def is_approver(self, user_id: str) -> bool:
-        return user_id in self.user_ids
 
 
 def _refusal(request: models.LicenceRequest, actor: str) -> Exception:
@@ -52,10 +39,10 @@ def _refusal(request: models.LicenceRequest, actor: str) -> Exception:
 
 
 def check_can_decide(
-    services: Services, approvers: Approvers, request_id: int, actor: str
+    services: Services, authz: Authorizer, request_id: int, actor: str
 ) -> RequestCard:
-    """Refuse early (before a reject form opens) what `decide` would refuse."""
-    if not approvers.is_approver(actor):
+    """Refuse early (before the reject form opens) what `decide` would refuse."""
+    if not authz.allows(actor, Permission.REJECT):
         raise NotAuthorized("approval.not_approver")
     with services.db.session() as session:
         request = repo.get_request(session, request_id)
@@ -67,7 +54,8 @@ def check_can_decide(
 
 
 def clean_reason(raw: str | None) -> str:
-    reason = (raw or "").strip()
+    # Control characters go (PostgreSQL text cannot even hold NUL); line breaks stay.
+    reason = clean_text(raw or "", REASON_MAX + 1)
     if not reason:
         raise InvalidInput("approval.reason_required", field="reason")
     if len(reason) > REASON_MAX:
@@ -77,7 +65,7 @@ def clean_reason(raw: str | None) -> str:
 
 def decide(
     services: Services,
-    approvers: Approvers,
+    authz: Authorizer,
     *,
     request_id: int,
     actor: str,
@@ -89,7 +77,7 @@ def decide(
     Raises NotAuthorized for anyone but an approver and for the requester, and AlreadyDecided
     (naming who decided first) when another decision won.
     """
-    if not approvers.is_approver(actor):
+    if not authz.allows(actor, Permission.APPROVE if approve else Permission.REJECT):
         raise NotAuthorized("approval.not_approver")
     clean = None if approve else clean_reason(reason)
     now = utc_now(services)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -15,6 +14,7 @@ import click
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import InvalidInput
 from bot.i18n import Translator
+from bot.logs import configure_logging
 from bot.reminders import DELETION_SWEEP, JOB_NAMES
 
 
@@ -30,14 +30,6 @@ def _require(settings: Settings, *names: str) -> None:
         settings.require(*names)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 @click.group(help="MISA Store chat-ops bot.")

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_command: str = "/misa"
+    # How long one Web API call may take before it is given up (the outbox then retries it).
+    slack_timeout_seconds: float = Field(default=10, gt=0, le=120)
 
     database_url: str | None = None
     bot_data_dir: Path = Field(default_factory=default_data_dir)
@@ -64,9 +66,14 @@ class Settings(BaseSettings):
     approval_channel: str | None = None
     support_channel: str | None = None
     sales_channel: str | None = None
+    # Roles (see bot/authz.py): Slack user ids and/or a Slack user group each. No staff
+    # configured means everyone in the workspace is staff.
+    staff_user_ids: CommaList = Field(default_factory=list)
+    staff_usergroup: str | None = None
     approver_user_ids: CommaList = Field(default_factory=list)
     approver_usergroup: str | None = None
     finance_user_ids: CommaList = Field(default_factory=list)
+    finance_usergroup: str | None = None
 
     bank_bin: str | None = None
     bank_account_no: str | None = None
@@ -87,6 +94,10 @@ class Settings(BaseSettings):
     igov_catalogue: Path | None = None
     licence_document_max_mb: int = Field(default=10, ge=1, le=100)
 
+    # How long a delivery claimed by a process stays its own: after a crash, others take it
+    # over once this has passed.
+    outbox_lease_seconds: int = Field(default=120, ge=2, le=3600)
+
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     # Scheduled jobs (bot/scheduler.py): local times, offsets in days, thresholds.
     reminder_time: time = time(8, 0)
@@ -100,12 +111,12 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_seconds: int = Field(default=6 * 3600, ge=1)
     log_level: str = "INFO"
 
-    @field_validator("approver_user_ids", "finance_user_ids", mode="before")
+    @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_ids(value)
 
-    @field_validator("approver_user_ids", "finance_user_ids")
+    @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids")
     @classmethod
     def _slack_user_ids(cls, value: list[str]) -> list[str]:
         for user_id in value:

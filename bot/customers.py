@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput
+from bot.services import Services
 from bot.subscriptions import Lifecycle, LifecycleState, Product, lifecycle
 from bot.text import clean_line, fold
 from storage import models
@@ -21,7 +23,8 @@ from storage.repositories import storage_orders as order_repo
 TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 BUDGET_CODE_FIRST_DIGITS = frozenset("12378")
 
-_TAX_CODE_CHARS = re.compile(r"[\d\s.\-]+")
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits, stored as typed.
+_TAX_CODE_CHARS = re.compile(r"[0-9\s.\-]+")
 _SEPARATORS = re.compile(r"[\s.]")
 
 
@@ -106,7 +109,7 @@ def parse_tax_code(raw: str) -> TaxCode:
 def parse_budget_code(raw: str) -> str:
     """A budget-unit code (mã ĐVQHNS): 7 digits, the first 1, 2, 3, 7 or 8."""
     code = _SEPARATORS.sub("", raw.strip())
-    if not re.fullmatch(r"\d{7}", code):
+    if not re.fullmatch(r"[0-9]{7}", code):
         raise InvalidInput("budget_code.format", field="budget_code", value=raw.strip())
     if code[0] not in BUDGET_CODE_FIRST_DIGITS:
         raise InvalidInput("budget_code.first_digit", field="budget_code", value=code)
@@ -138,7 +141,7 @@ def parse_phone(raw: str, *, field: str = "phone") -> str:
         text = "0" + text[3:]
     elif text.startswith("84") and len(text) in (11, 12):
         text = "0" + text[2:]
-    if not re.fullmatch(r"0\d{9,10}", text):
+    if not re.fullmatch(r"0[0-9]{9,10}", text):
         raise InvalidInput("phone.invalid", field=field, value=raw.strip()[:40])
     return text
 
@@ -263,6 +266,14 @@ def customer_card(
             subscription_card(s, today, holds.get(s.id)) for s in customer.subscriptions
         ),
     )
+
+
+def lookup(
+    services: Services, authz: Authorizer, actor: str, raw_query: str, today: date
+) -> LookupResult:
+    """Customer lookup as people use it: allowed to staff, approvers and finance."""
+    authz.require(actor, Permission.LOOKUP)
+    return lookup_customers(services.db, raw_query, today)
 
 
 def lookup_customers(db: Database, raw_query: str, today: date) -> LookupResult:

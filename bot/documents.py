@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.errors import InvalidInput
+from bot.text import clean_line
 
 
 class DocumentKind(StrEnum):
@@ -23,6 +24,7 @@ _SIGNATURES: tuple[tuple[str, bytes], ...] = (
     ("image/gif", b"GIF89a"),
 )
 ALLOWED_FILETYPES = ("pdf", "png", "jpg", "jpeg", "gif", "webp")
+NAME_MAX = 255
 
 
 def sniff_mimetype(content: bytes) -> str | None:
@@ -75,6 +77,8 @@ def check_document(
     max_bytes: int,
 ) -> Document:
     """A kept document, or InvalidInput when it is empty, too big, or neither PDF nor image."""
+    # The name is whatever the uploader's computer called the file: one line, as stored.
+    name = clean_line(name, NAME_MAX) or slack_file_id
     if not content:
         raise InvalidInput("document.empty", field=f"{kind.value}_file", name=name)
     check_size(kind, len(content), max_bytes)

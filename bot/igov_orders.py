@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Authorizer, Permission
 from bot.customers import Segment, parse_lookup_query, parse_tax_code
 from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
 from bot.services import Services
-from bot.text import clean_line
+from bot.text import clean_line, clean_text
 from storage import models
 from storage.db import Conflict
 from storage.repositories import audit, outbox
@@ -182,7 +183,7 @@ def validate_order(form: OrderForm) -> ValidOrder:
     """Check every input; InvalidForm lists all that are wrong."""
     errors: list[InvalidInput] = []
     customer_id = 0
-    if form.customer and form.customer.isdigit():
+    if form.customer and re.fullmatch(r"[0-9]{1,18}", form.customer):
         customer_id = int(form.customer)
     else:
         errors.append(InvalidInput("igov.customer_required", field="customer"))
@@ -191,7 +192,7 @@ def validate_order(form: OrderForm) -> ValidOrder:
         errors.append(InvalidInput("igov.sales_project_required", field="sales_project"))
     elif len(sales_project) > SALES_PROJECT_MAX:
         errors.append(InvalidInput("igov.too_long", field="sales_project", max=SALES_PROJECT_MAX))
-    description = (form.description or "").strip()[:DESCRIPTION_MAX]
+    description = clean_text(form.description or "", DESCRIPTION_MAX)
     quantities: dict[Package, int] = {}
     for package, raw in ((Package.KT, form.qty_kt), (Package.VPS, form.qty_vps)):
         try:
@@ -275,9 +276,16 @@ def load_order(services: Services, order_id: int) -> OrderCard:
 
 
 def place_order(
-    services: Services, form: OrderForm, *, submission_key: str, user: str, channel: str
+    services: Services,
+    form: OrderForm,
+    *,
+    authz: Authorizer,
+    submission_key: str,
+    user: str,
+    channel: str,
 ) -> OrderCard:
     """Save the order (status `saved`) and enqueue its message; a resubmission returns it."""
+    authz.require(user, Permission.ORDER)
     valid = validate_order(form)
     cat = catalogue(services)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput, NotFound
 from bot.igov_orders import aware
 from bot.licence_cards import HistoryEntry, RequestCard, history, request_card
@@ -35,11 +36,12 @@ class LicenceLookup:
     granted: tuple[GrantedModule, ...]
 
 
-def find_licences(services: Services, raw: str) -> LicenceLookup:
+def find_licences(services: Services, authz: Authorizer, actor: str, raw: str) -> LicenceLookup:
     """The request with that code, the requests of that order or of that contract.
 
     The history is the one of the request found, or of the newest request of an order.
     """
+    authz.require(actor, Permission.LOOKUP)
     query = clean_line(raw, 64)
     if not query:
         raise InvalidInput("approval.lookup_empty")
@@ -77,8 +79,11 @@ def find_licences(services: Services, raw: str) -> LicenceLookup:
         )
 
 
-def pending_requests(services: Services, limit: int = 10) -> tuple[list[RequestCard], int]:
+def pending_requests(
+    services: Services, authz: Authorizer, actor: str, limit: int = 10
+) -> tuple[list[RequestCard], int]:
     """Requests waiting for a decision, oldest first, and how many there are in all."""
+    authz.require(actor, Permission.LOOKUP)
     with services.db.session() as session:
         cards = [request_card(session, r) for r in repo.pending_requests(session, limit)]
         return cards, repo.count_pending(session)

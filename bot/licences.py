@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
 from bot.documents import Document
 from bot.errors import InvalidInput, NotEligible, NotFound
@@ -185,6 +186,7 @@ def submit_request(
     form: RequestForm,
     documents: Sequence[Document],
     *,
+    authz: Authorizer,
     submission_key: str,
     user: str,
 ) -> RequestCard:
@@ -192,6 +194,7 @@ def submit_request(
 
     The same view submitted again returns the request it created.
     """
+    authz.require(user, Permission.ORDER)
     cat = catalogue(services)
     try:
         with services.db.session() as session:

@@ -70,7 +70,9 @@ def order_email(
     message["Subject"] = t("mail.subject", order_no=order.order_no)
     message["From"] = sender
     message["To"] = order.invoice.invoice_email
-    message["Message-ID"] = make_msgid(idstring=order.order_no, domain="misa-store.local")
+    # The same for every send of this order: a resend after a crash is the same message, which
+    # mail systems recognise and keep once.
+    message["Message-ID"] = f"<order-{order.order_no}@misa-store.local>"
     message.set_content(_env.get_template("order_email.txt").render(context))
     message.add_alternative(_env.get_template("order_email.html").render(context), subtype="html")
     html_part = message.get_payload()[1]

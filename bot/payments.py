@@ -6,13 +6,16 @@ archived (read-only) until expiry + quantity × term and the deletion no longer 
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
-from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotEligible, NotFound
+from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
 from bot.services import Services
 from bot.storage_orders import CHANGED, OrderStatus, OrderView, find_order_no, storage_until
 from bot.text import clean_line
@@ -79,6 +82,8 @@ def parse_transfer(body: Any) -> BankTransfer:
     amount = body.get("transferAmount")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
         raise InvalidInput("webhook.field", field="transferAmount")
+    if not math.isfinite(amount):  # JSON parsers take NaN, Infinity and 1e999
+        raise InvalidInput("webhook.field", field="transferAmount")
     if amount != int(amount) or amount > 10**13:
         raise InvalidInput("webhook.field", field="transferAmount")
     transfer_type = _text(body, "transferType", 8, required=True).lower()
@@ -93,8 +98,18 @@ def parse_transfer(body: Any) -> BankTransfer:
         transfer_type=transfer_type,
         amount=int(amount),
         reference_code=_text(body, "referenceCode", 64),
-        raw={k: body[k] for k in list(body)[:30] if isinstance(k, str)},
+        raw=_keepable({k: body[k] for k in list(body)[:30] if isinstance(k, str)}),
     )
+
+
+def _keepable(raw: dict[str, Any]) -> dict[str, Any]:
+    """The notification as received, if both databases can keep it as JSON text: finite
+    numbers, and strings that are Unicode (JSON escapes can carry lone surrogates)."""
+    try:
+        json.dumps(raw, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        raise InvalidInput("webhook.body", field="body") from None
+    return raw
 
 
 def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datetime) -> bool:
@@ -193,10 +208,11 @@ def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> 
     return outcome
 
 
-def mark_paid(services: Services, order_id: int, user_id: str, now: datetime) -> None:
-    """Finance confirms a payment by hand. Only FINANCE_USER_IDS; once per order."""
-    if user_id not in services.settings.finance_user_ids:
-        raise NotAuthorized("payment.finance_only")
+def mark_paid(
+    services: Services, authz: Authorizer, order_id: int, user_id: str, now: datetime
+) -> None:
+    """Finance confirms a payment by hand (the finance role only); once per order."""
+    authz.require(user_id, Permission.MARK_PAID)
     with services.db.session() as session:
         order = orders_repo.get(session, order_id)
         if order is None:

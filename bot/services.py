@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -21,4 +22,7 @@ class Services:
     def create(cls, settings: Settings) -> Services:
         db = Database(settings.effective_database_url)
         clock = Clock(settings.tz)
-        return cls(settings=settings, db=db, clock=clock, outbox=OutboxWorker(db, clock))
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        return cls(
+            settings=settings, db=db, clock=clock, outbox=OutboxWorker(db, clock, lease=lease)
+        )

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
+from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
@@ -180,8 +181,11 @@ def _eligible_subscription(
     return card, sub_card
 
 
-def open_order_form(services: Services, subscription_id: int, today: date) -> OrderForm:
+def open_order_form(
+    services: Services, authz: Authorizer, actor: str, subscription_id: int, today: date
+) -> OrderForm:
     """What the order form starts with; refuses accounts that may not buy (NotEligible)."""
+    authz.require(actor, Permission.ORDER)
     with services.db.session() as session:
         card, sub_card = _eligible_subscription(session, subscription_id, today)
     return OrderForm(card, sub_card, package_by_code(services, None), InvoiceInfo.prefill(card))
@@ -203,12 +207,15 @@ def new_order_no(today: date) -> str:
     return f"LT{today:%y%m%d}{suffix}"
 
 
-def place_order(services: Services, command: PlaceOrder, now: datetime) -> tuple[int, bool]:
+def place_order(
+    services: Services, authz: Authorizer, command: PlaceOrder, now: datetime
+) -> tuple[int, bool]:
     """Store the order once (per submission) and queue its message, QR and email.
 
     Returns (order id, created). Eligibility is checked again: the account may have been
     renewed, archived or ordered for since the form was opened.
     """
+    authz.require(command.placed_by, Permission.ORDER)
     for _attempt in range(3):
         try:
             return _place_once(services, command, now)
@@ -365,8 +372,9 @@ def get_order(services: Services, order_id: int) -> OrderView:
         return order_view(order)
 
 
-def find_order(services: Services, order_no: str) -> OrderView:
+def find_order(services: Services, authz: Authorizer, actor: str, order_no: str) -> OrderView:
     """By order number as typed (case and spacing do not matter)."""
+    authz.require(actor, Permission.LOOKUP)
     normalised = re.sub(r"[^0-9A-Z]", "", order_no.upper())
     with services.db.session() as session:
         order = orders_repo.by_order_no(session, normalised) if normalised else None

@@ -6,7 +6,12 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# Control and invisible direction characters, and lone surrogates (JSON can carry them as
+# escapes, but no database or UTF-8 text can keep them).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 
 
 def fold(text: str) -> str:
@@ -27,3 +32,11 @@ def clean_line(text: str, max_length: int) -> str:
         return text[:max_length]  # already clean: the common case, kept cheap for imports
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
     return " ".join(text.split())[:max_length]
+
+
+def clean_text(text: str, max_length: int) -> str:
+    """Several lines of user text (a reason, a description): line breaks kept, other control
+    characters removed, trailing spaces of each line dropped, length capped."""
+    lines = _LINE_BREAKS.sub("\n", text).replace("\t", " ").split("\n")
+    kept = "\n".join(_CONTROL.sub("", line).rstrip() for line in lines)
+    return unicodedata.normalize("NFC", kept).strip()[:max_length]

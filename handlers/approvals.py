@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from datetime import datetime
 from typing import Any
 
-from cachetools import TTLCache
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.approvals import NOTIFY_REQUESTER, UPDATE_APPROVAL, check_can_decide, decide
-from bot.config import Settings
 from bot.documents import DocumentKind
 from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
@@ -39,59 +34,13 @@ from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
 from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
-from handlers.replies import Reply, tell
-from handlers.slack_out import PERMANENT_ERRORS
+from handlers.replies import Reply, open_modal, tell
+from handlers.slack_out import FileUpload
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
 
 PENDING_SHOWN = 10
-
-
-class SlackApprovers:
-    """APPROVER_USER_IDS plus the members of APPROVER_USERGROUP (asked of Slack each minute)."""
-
-    def __init__(self, settings: Settings, client: WebClient, ttl_seconds: int = 60) -> None:
-        self.user_ids = frozenset(settings.approver_user_ids)
-        self.usergroup = settings.approver_usergroup
-        self._client = client
-        self._cache: TTLCache[str, frozenset[str]] = TTLCache(maxsize=4, ttl=ttl_seconds)
-        self._lock = threading.Lock()
-
-    def group_members(self) -> frozenset[str]:
-        if not self.usergroup:
-            return frozenset()
-        with self._lock:
-            cached = self._cache.get(self.usergroup)
-        if cached is not None:
-            return cached
-        try:
-            response = self._client.usergroups_users_list(usergroup=self.usergroup)
-            members = frozenset(response.get("users") or [])
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            # Fail closed, and don't remember the failure: the next click asks again.
-            log.warning("members of %s unknown: %s", self.usergroup, exc)
-            return frozenset()
-        with self._lock:
-            self._cache[self.usergroup] = members
-        return members
-
-    def is_approver(self, user_id: str) -> bool:
-        return user_id in self.user_ids or user_id in self.group_members()
-
-
-_APPROVERS: weakref.WeakKeyDictionary[Any, SlackApprovers] = weakref.WeakKeyDictionary()
-_APPROVERS_LOCK = threading.Lock()
-
-
-def approvers(ctx: Context) -> SlackApprovers:
-    """One directory per running app (its cache is shared by buttons and commands)."""
-    with _APPROVERS_LOCK:
-        found = _APPROVERS.get(ctx.slack)
-        if found is None:
-            found = SlackApprovers(ctx.services.settings, ctx.slack.client)
-            _APPROVERS[ctx.slack] = found
-        return found
 
 
 def already_text(ctx: Context, t: Translator, error: AlreadyDecided) -> str:
@@ -111,13 +60,13 @@ def refusal_text(ctx: Context, t: Translator, error: DomainError) -> str:
 def license_reply(ctx: Context, t: Translator, user_id: str, query: str) -> Reply:
     """A request (with buttons for an approver who did not send it) or the list of them."""
     try:
-        found = find_licences(ctx.services, query)
+        found = find_licences(ctx.services, ctx.authz, user_id, query)
     except DomainError as error:
         return Reply.message(error_text(t, error))
     can_decide = (
         len(found.requests) == 1
         and found.requests[0].requested_by != user_id
-        and approvers(ctx).is_approver(user_id)
+        and ctx.authz.is_approver(user_id)
     )
     blocks = lookup_blocks(t, found, ctx.services.settings.tz, can_decide=can_decide)
     return Reply(text=t("approval.list_title", query=escape(found.query)), blocks=blocks)
@@ -132,8 +81,11 @@ def license_command(ctx: Context, request: CommandRequest) -> Reply:
 
 
 def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
-    cards, total = pending_requests(ctx.services, PENDING_SHOWN)
-    is_approver = approvers(ctx).is_approver(user_id)
+    try:
+        cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN)
+    except DomainError as error:
+        return Reply.message(error_text(t, error))
+    is_approver = ctx.authz.is_approver(user_id)
     blocks = pending_blocks(
         t, cards, total, ctx.services.settings.tz, viewer=user_id, approver=is_approver
     )
@@ -176,7 +128,7 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, t("approval.request_not_found"))
             return
         try:
-            decide(services, approvers(ctx), request_id=ref.request_id, actor=user, approve=True)
+            decide(services, ctx.authz, request_id=ref.request_id, actor=user, approve=True)
         except DomainError as error:
             tell(respond, refusal_text(ctx, t, error))
             return
@@ -192,11 +144,12 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, t("approval.request_not_found"))
             return
         try:
-            card = check_can_decide(services, approvers(ctx), ref.request_id, user)
+            card = check_can_decide(services, ctx.authz, ref.request_id, user)
         except DomainError as error:
             tell(respond, refusal_text(ctx, t, error))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(t, card))
+        if not open_modal(client, body["trigger_id"], reject_modal(t, card)):
+            tell(respond, t("error.form_not_opened"))
 
     @app.view(Callback.LICENSE_REJECT)
     def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -212,7 +165,7 @@ def register(app: App, ctx: Context) -> None:
         try:
             card = decide(
                 services,
-                approvers(ctx),
+                ctx.authz,
                 request_id=state.request_id,
                 actor=user,
                 approve=False,
@@ -240,40 +193,24 @@ def register(app: App, ctx: Context) -> None:
         channel = services.settings.approval_channel
         if not channel:
             raise PermanentFailure("APPROVAL_CHANNEL is not set")
-        if "posted" not in job.done:
-            text, blocks = approval_message(Translator(), card, tz)
-            job.checkpoint("posted", list(ctx.slack.post(channel, text, blocks)))
-        posted_channel, ts = job.done["posted"]
+        text, blocks = approval_message(Translator(), card, tz)
+        posted_channel, ts = ctx.slack.post_once(job, "posted", channel, text, blocks)
         if card.approval_ts is None:
             with services.db.session() as session:
                 repo.set_approval_message(session, card.id, posted_channel, ts)
         if "uploaded" not in job.done:
-            upload_documents(card.id, posted_channel, ts)
-            job.checkpoint("uploaded")
+            # Both kept documents in one upload (one message in the thread, one paced call).
+            ctx.slack.upload_once(job, "uploaded", posted_channel, documents(card.id), thread_ts=ts)
 
-    def upload_documents(request_id: int, channel: str, thread_ts: str) -> None:
-        """Both kept documents in one upload (one message in the thread, one paced call)."""
+    def documents(request_id: int) -> list[FileUpload]:
         uploads = []
         with services.db.session() as session:
             for kind in DocumentKind:
                 document = repo.document(session, request_id, kind.value)
                 if document is not None:
                     title = Translator()(f"request.{kind.value}_file")
-                    uploads.append(
-                        {"filename": document.name, "content": document.content, "title": title}
-                    )
-        if not uploads:
-            return
-        ctx.slack.pacer.wait(channel)
-        try:
-            ctx.slack.client.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, file_uploads=uploads
-            )
-        except SlackApiError as exc:
-            error = exc.response.get("error", "") if exc.response is not None else ""
-            if error in PERMANENT_ERRORS:
-                raise PermanentFailure(f"files_upload_v2: {error}") from exc
-            raise
+                    uploads.append(FileUpload(document.name, document.content, title))
+        return uploads
 
     def update_approval(job: OutboxJob) -> None:
         card = load(job)
@@ -286,7 +223,7 @@ def register(app: App, ctx: Context) -> None:
         card = load(job)
         t = ctx.languages.translator(card.requested_by)
         text, blocks = decision_notice(t, card, tz)
-        ctx.slack.post(ctx.slack.dm_channel(card.requested_by), text, blocks)
+        ctx.slack.post_once(job, "notice", ctx.slack.dm_channel(card.requested_by), text, blocks)
 
     services.outbox.register(POST_APPROVAL, post_approval)
     services.outbox.register(UPDATE_APPROVAL, update_approval)

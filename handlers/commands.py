@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
 from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
+from handlers.exports import export_command
 from handlers.igov import igov_command
 from handlers.lookup import lookup_reply
 from handlers.order_lookup import order_reply
 from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+# Leaves room for the network within Slack's 3 s.
+ANSWER_WITHIN = 2.4
+_answers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="command")
 
 # A subcommand returns the ephemeral reply to acknowledge with, or None for an empty ack
 # (when it answered another way, e.g. by opening a modal).
@@ -26,15 +36,12 @@ def help_reply(ctx: Context, request: CommandRequest) -> Reply:
     return Reply(text=request.t("help.title"), blocks=blocks)
 
 
-def lookup(ctx: Context, request: CommandRequest) -> Reply:
-    return lookup_reply(ctx.services, request.t, request.text)
-
-
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": help_reply,
     "?": help_reply,
-    "lookup": lookup,
+    "lookup": lookup_reply,
     "order": order_reply,
+    "export": export_command,
     "igov": igov_command,
     "license": license_command,
     "pending": pending_command,
@@ -46,21 +53,43 @@ def split_subcommand(text: str) -> tuple[Subcommand, str]:
     word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
     if handler is None:
-        return lookup, text
+        return lookup_reply, text
     return handler, rest
+
+
+def answer(ctx: Context, command: dict[str, Any]) -> Reply | None:
+    t = ctx.languages.translator(command.get("user_id"))
+    handler, rest = split_subcommand(command.get("text") or "")
+    request = CommandRequest.from_payload(command, rest, t)
+    try:
+        return handler(ctx, request)
+    except Exception as exc:  # the person gets an answer whatever happened
+        return Reply.message(unexpected_text(t, exc, f"command {command.get('text')!r}"))
 
 
 def register(app: App, ctx: Context) -> None:
     @app.command(ctx.services.settings.slack_command)
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        t = ctx.languages.translator(command.get("user_id"))
-        handler, rest = split_subcommand(command.get("text") or "")
-        request = CommandRequest.from_payload(command, rest, t)
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        # Slack shows an error unless the command is acknowledged within 3 s. When Slack itself
+        # is slow to answer us (a modal to open, approvers to ask), acknowledge in time and
+        # send the answer through response_url when it is ready.
+        pending = _answers.submit(answer, ctx, command)
         try:
-            reply = handler(ctx, request)
-        except Exception as exc:  # answer within Slack's 3 s whatever happened
-            reply = Reply.message(unexpected_text(t, exc, f"command {command.get('text')!r}"))
+            reply = pending.result(timeout=ANSWER_WITHIN)
+        except FutureTimeout:
+            ack()
+            pending.add_done_callback(lambda done: _answer_late(respond, done.result()))
+            return
         if reply is None:
             ack()
         else:
             ack(**reply.ephemeral())
+
+
+def _answer_late(respond: Respond, reply: Reply | None) -> None:
+    if reply is None:
+        return
+    try:
+        respond(**reply.ephemeral())
+    except OSError as exc:
+        log.warning("late answer to a command not delivered: %r", exc)

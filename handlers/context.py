@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.authz import Authorizer
 from bot.i18n import Translator
 from bot.services import Services
 from handlers.locale import UserLanguages
@@ -16,6 +17,7 @@ class Context:
     services: Services
     languages: UserLanguages
     slack: SlackOut
+    authz: Authorizer
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError, NotFound
+from bot.errors import DomainError, NotAuthorized, NotFound
 from bot.i18n import Translator
 from bot.igov_orders import (
     POST_ORDER,
@@ -33,7 +33,7 @@ from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
 from handlers.igov_metadata import OrderFormState
 from handlers.metadata import CustomerRef, MetadataError
-from handlers.replies import Reply, tell
+from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
 from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ def answer_form(
     (rather than Slack's wordless failure), and the person's input stays."""
     try:
         submit()
+    except MetadataError:  # a private_metadata we did not write: the form can't be trusted
+        log.warning("%s with unreadable private_metadata", where)
+        ack(response_action="errors", errors={block_id: t("error.stale_form")})
     except Exception as exc:
         ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
 
@@ -65,10 +68,11 @@ def open_order_modal(
     t: Translator,
     channel_id: str,
     customer: IgovCustomer | None,
-) -> None:
+) -> bool:
+    """The order form; False when Slack did not open it."""
     state = OrderFormState(channel_id=channel_id)
     view = order_modal(t, catalogue(ctx.services), state, customer)
-    client.views_open(trigger_id=trigger_id, view=view)
+    return open_modal(client, trigger_id, view)
 
 
 def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
@@ -82,10 +86,8 @@ def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
             return Reply.message(error_text(t, error))
     # The order message goes where the command was typed (or to the person, if we can't post).
     channel = request.channel_id or request.user_id
-    try:
-        open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer)
-    except SlackApiError as exc:
-        return Reply.message(unexpected_text(t, exc, "igov_order views.open"))
+    if not open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer):
+        return Reply.message(t("error.form_not_opened"))
     return None
 
 
@@ -119,7 +121,8 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, error_text(t, error))
             return
         channel = (body.get("channel") or {}).get("id") or user
-        open_order_modal(ctx, client, body["trigger_id"], t, channel, customer)
+        if not open_order_modal(ctx, client, body["trigger_id"], t, channel, customer):
+            tell(respond, t("error.form_not_opened"))
 
     @app.options(IgovAction.ORDER_CUSTOMER)
     def on_search(ack: Ack, payload: dict[str, Any]) -> None:
@@ -135,15 +138,20 @@ def register(app: App, ctx: Context) -> None:
         chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
         customer, notice = None, None
         try:
-            customer = customer_for_order(services, int(chosen) if chosen.isdigit() else 0)
+            chosen_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
+            customer = customer_for_order(services, chosen_id)
         except DomainError as error:
             notice = error_text(t, error)  # said again, inline, if the form is submitted
-        state = OrderFormState.decode(view.get("private_metadata"))
+        try:
+            state = OrderFormState.decode(view.get("private_metadata"))
+        except MetadataError:
+            log.warning("igov_order form with unreadable private_metadata")
+            return  # submitting it says the form is stale
         updated = order_modal(t, catalogue(services), state, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-        except SlackApiError as exc:  # the person changed the form meanwhile: theirs wins
-            log.info("igov_order form not refreshed: %s", exc.response.get("error"))
+        except SLACK_FAILURES as exc:  # changed meanwhile (theirs wins), or Slack is down
+            log.info("igov_order form not refreshed: %r", exc)
 
     @app.view(Callback.IGOV_ORDER)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -158,12 +166,17 @@ def register(app: App, ctx: Context) -> None:
             card = place_order(
                 services,
                 order_form(view),
+                authz=ctx.authz,
                 submission_key=f"igov_order:{view['id']}",
                 user=user,
                 channel=state.channel_id,
             )
         except InvalidForm as error:
             ack(response_action="errors", errors=form_errors(t, error))
+            return
+        except NotAuthorized as error:
+            title = t("igov.order.title")
+            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
             return
         text = t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount))
         ack(response_action="update", view=done_modal(t, t("igov.order.title"), text))
@@ -172,16 +185,14 @@ def register(app: App, ctx: Context) -> None:
         card = load_order(services, job.payload["order_id"])
         if card.message_ts is not None:
             return
-        if "posted" not in job.done:
-            # Channel messages are in the default language: everyone in the channel reads them.
-            text, blocks = order_message(Translator(), card, services.settings.tz)
-            try:
-                channel, ts = ctx.slack.post(card.channel_id, text, blocks)
-            except PermanentFailure:
-                # Started where the bot can't post (a DM between people): tell the creator.
-                channel, ts = ctx.slack.post(ctx.slack.dm_channel(card.created_by), text, blocks)
-            job.checkpoint("posted", [channel, ts])
-        channel, ts = job.done["posted"]
+        # Channel messages are in the default language: everyone in the channel reads them.
+        text, blocks = order_message(Translator(), card, services.settings.tz)
+        try:
+            channel, ts = ctx.slack.post_once(job, "posted", card.channel_id, text, blocks)
+        except PermanentFailure:
+            # Started where the bot can't post (a DM between people): tell the creator.
+            dm = ctx.slack.dm_channel(card.created_by)
+            channel, ts = ctx.slack.post_once(job, "posted.dm", dm, text, blocks)
         with services.db.session() as session:
             repo.set_order_message(session, card.id, channel, ts)
 

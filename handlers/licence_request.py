@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.documents import DocumentKind
-from bot.errors import DomainError
+from bot.errors import DomainError, NotAuthorized
 from bot.i18n import Translator
 from bot.igov_orders import InvalidForm
 from bot.licences import (
@@ -36,7 +36,7 @@ from handlers.ids import LicenceRequestInput as Input
 from handlers.igov import answer_form, form_errors
 from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
 from handlers.metadata import MetadataError
-from handlers.replies import tell
+from handlers.replies import SLACK_FAILURES, open_modal, tell
 from handlers.slack_files import Wanted, download_documents
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,19 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, error_text(t, error))
             return
         view = form_view(t, draft, RequestFormState(order_id=ref.order_id))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if not open_modal(client, body["trigger_id"], view):
+            tell(respond, t("error.form_not_opened"))
 
     @app.action(IgovAction.MODULE_INFO)
     def on_module_info(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         t = ctx.languages.translator(body["user"]["id"])
         parent = body["view"]
-        state = RequestFormState.decode(parent.get("private_metadata"))
+        try:
+            state = RequestFormState.decode(parent.get("private_metadata"))
+        except MetadataError:
+            log.warning("license_request form with unreadable private_metadata")
+            return  # submitting it says the form is stale
         code = body["actions"][0].get("value") or ""
         try:
             module = prepare_request(services, state.order_id).module(code)
@@ -101,7 +106,10 @@ def register(app: App, ctx: Context) -> None:
         if module is None:
             return  # the order changed under the form; submitting it says why
         meta = ModuleFormState(parent_view_id=parent["id"], module=code, parent=state)
-        client.views_push(trigger_id=body["trigger_id"], view=module_modal(t, module, meta))
+        try:
+            client.views_push(trigger_id=body["trigger_id"], view=module_modal(t, module, meta))
+        except SLACK_FAILURES as exc:  # nothing changed: the button can be clicked again
+            log.warning("module form not pushed: %r", exc)
 
     @app.view(IgovCallback.MODULE_INFO)
     def on_module_saved(
@@ -143,7 +151,12 @@ def register(app: App, ctx: Context) -> None:
         except MetadataError:
             ack(response_action="errors", errors={first: t("request.extra_too_long")})
             return
-        client.views_update(view_id=meta.parent_view_id, view=parent)
+        try:
+            client.views_update(view_id=meta.parent_view_id, view=parent)
+        except SLACK_FAILURES as exc:  # keep this form open with what was typed
+            log.warning("license_request form not updated: %r", exc)
+            ack(response_action="errors", errors={first: t("error.form_not_updated")})
+            return
         ack()
 
     @app.view(Callback.LICENSE_REQUEST)
@@ -189,9 +202,14 @@ def register(app: App, ctx: Context) -> None:
                 services,
                 form,
                 documents,
+                authz=ctx.authz,
                 submission_key=key,
                 user=user,
             )
+        except NotAuthorized as error:
+            title = t("request.title")
+            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
+            return
         except InvalidForm as error:
             ack(response_action="errors", errors=form_errors(t, error))
             return

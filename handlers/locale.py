@@ -14,11 +14,23 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator, language_for
 log = logging.getLogger(__name__)
 
 
-class UserLanguages:
-    """users.info (with locale) once per person per hour; Vietnamese when Slack can't say."""
+# The person is waiting for an answer Slack wants within 3 s: a language is not worth more.
+LOCALE_TIMEOUT = 1.0
 
-    def __init__(self, client: WebClient, ttl_seconds: int = 3600) -> None:
-        self._client = client
+
+class UserLanguages:
+    """users.info (with locale) once per person per hour; Vietnamese when Slack can't say
+    quickly (no retries, a short timeout: the answer must not be late because of it)."""
+
+    def __init__(
+        self, client: WebClient, ttl_seconds: int = 3600, timeout: float = LOCALE_TIMEOUT
+    ) -> None:
+        self._client = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=min(client.timeout, timeout),  # type: ignore[arg-type]
+            retry_handlers=[],
+        )
         self._cache: TTLCache[str, str] = TTLCache(maxsize=10_000, ttl=ttl_seconds)
         self._lock = threading.Lock()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 BUTTON_VALUE_LIMIT = 2000
 PRIVATE_METADATA_LIMIT = 3000
@@ -18,6 +18,14 @@ class MetadataError(ValueError):
 
 class Metadata(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _ids_fit_the_database(self) -> Metadata:
+        """Row ids are 64-bit: a forged 10**30 is refused here, not by the database driver."""
+        for name, value in self:
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise ValueError(f"{name} is out of range")
+        return self
 
     def encode(self, limit: int = BUTTON_VALUE_LIMIT) -> str:
         encoded = self.model_dump_json(exclude_none=True)

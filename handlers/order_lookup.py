@@ -20,7 +20,7 @@ def order_reply(ctx: Context, request: CommandRequest) -> Reply:
     if not request.text.strip():
         return Reply.message(t("order.lookup_usage", command=ctx.services.settings.slack_command))
     try:
-        order = find_order(ctx.services, request.text)
+        order = find_order(ctx.services, ctx.authz, request.user_id, request.text)
     except DomainError as error:
         return Reply.message(error_text(t, error))
     blocks = order_blocks(

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.errors import DomainError, InvalidInput
@@ -44,6 +44,13 @@ _templates = Environment(
 def _not_found(t: Translator) -> Response:
     html = _templates.get_template("order_not_found.html").render(t=t)
     return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+
+
+async def not_found(request: Request, _exc: Exception) -> Response:
+    """Any URL no route takes: under /orders/ it looks exactly like an unknown token."""
+    if request.url.path.startswith("/orders/"):
+        return _not_found(Translator("vi"))
+    return PlainTextResponse("Not Found", status_code=404)
 
 
 def routes(ctx: Context) -> list[Route]:
@@ -88,7 +95,7 @@ def routes(ctx: Context) -> list[Route]:
         try:
             payload: Any = json.loads(body)
             transfer = parse_transfer(payload)
-        except (ValueError, InvalidInput) as exc:
+        except (ValueError, RecursionError, InvalidInput) as exc:  # RecursionError: [[[[…
             field = getattr(exc, "field", None) or "body"
             return JSONResponse({"success": False, "error": f"invalid {field}"}, status_code=400)
         try:

@@ -28,6 +28,7 @@ from bot.reminders import (
 from handlers.blocks import reminders as blocks
 from handlers.blocks.reminders import CsvFile, Digest
 from handlers.context import Context
+from handlers.slack_out import FileUpload
 
 # A payload rendered for a reader: the message, and how to make the CSV of the full list when
 # the message could not hold it all (made only when it is about to be uploaded).
@@ -57,20 +58,17 @@ class ReminderDeliverers:
         t = self._translator(recipient)
         digest, make_csv = render(t, job.payload)
         channel = self._channel(recipient)
-        if "ts" not in job.done:
-            _, ts = self.ctx.slack.post(channel, digest.text, digest.blocks)
-            job.checkpoint("ts", ts)
+        _, ts = self.ctx.slack.post_once(job, "digest", channel, digest.text, digest.blocks)
         if make_csv is not None and "csv" not in job.done:
             csv_file = make_csv()
-            self.ctx.slack.upload(
+            self.ctx.slack.upload_once(
+                job,
+                "csv",
                 channel,
-                filename=csv_file.filename,
-                content=csv_file.content,
-                title=csv_file.title,
-                thread_ts=job.done["ts"],
+                [FileUpload(csv_file.filename, csv_file.content, csv_file.title)],
+                thread_ts=ts,
                 comment=csv_file.comment,
             )
-            job.checkpoint("csv")
 
     @staticmethod
     def _items(payload: dict[str, Any]) -> list[AccountItem]:
@@ -127,11 +125,14 @@ class ReminderDeliverers:
     def approval(self, job: OutboxJob) -> None:
         payload = job.payload
         digest = blocks.approval_reminder(Translator(), payload, self.ctx.services.settings.tz)
-        if "ts" not in job.done:
-            _, ts = self.ctx.slack.post(
-                payload["channel"], digest.text, digest.blocks, thread_ts=payload["thread_ts"]
-            )
-            job.checkpoint("ts", ts)
+        self.ctx.slack.post_once(
+            job,
+            "reply",
+            payload["channel"],
+            digest.text,
+            digest.blocks,
+            thread_ts=payload["thread_ts"],
+        )
 
     def payment(self, job: OutboxJob) -> None:
         tz = self.ctx.services.settings.tz

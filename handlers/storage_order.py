@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator
@@ -37,15 +38,19 @@ from handlers.context import Context
 from handlers.errors import error_text, unexpected_text
 from handlers.ids import Action, Callback
 from handlers.metadata import MetadataError, SubscriptionRef
-from handlers.replies import tell
+from handlers.replies import SLACK_FAILURES, open_modal, tell
 from handlers.storage_order_delivery import register_deliveries
 
 log = logging.getLogger(__name__)
 
 
-def _form_and_meta(ctx: Context, view: dict[str, Any]) -> tuple[OrderForm, OrderFormMeta]:
+def _form_and_meta(
+    ctx: Context, user_id: str, view: dict[str, Any]
+) -> tuple[OrderForm, OrderFormMeta]:
     meta = OrderFormMeta.decode(view.get("private_metadata"))
-    form = open_order_form(ctx.services, meta.subscription_id, ctx.services.clock.today())
+    form = open_order_form(
+        ctx.services, ctx.authz, user_id, meta.subscription_id, ctx.services.clock.today()
+    )
     return form, meta
 
 
@@ -60,7 +65,9 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             ref = SubscriptionRef.decode(body["actions"][0].get("value"))
-            form = open_order_form(services, ref.subscription_id, services.clock.today())
+            form = open_order_form(
+                services, ctx.authz, user_id, ref.subscription_id, services.clock.today()
+            )
         except MetadataError:
             tell(respond, t("error.stale_button"))
             return
@@ -75,7 +82,8 @@ def register(app: App, ctx: Context) -> None:
             quantity=1,
         )
         view = order_form_view(t, form, price(form.package, 1), meta)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if not open_modal(client, body["trigger_id"], view):
+            tell(respond, t("error.form_not_opened"))
 
     @app.action(QUANTITY_ACTION)
     def on_quantity(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -84,7 +92,7 @@ def register(app: App, ctx: Context) -> None:
         view = body["view"]
         t = ctx.languages.translator(body["user"]["id"])
         try:
-            form, meta = _form_and_meta(ctx, view)
+            form, meta = _form_and_meta(ctx, body["user"]["id"], view)
         except (MetadataError, DomainError):
             return  # the submit will say what is wrong
         package = package_by_code(services, meta.package_code)
@@ -95,7 +103,13 @@ def register(app: App, ctx: Context) -> None:
         except InvalidInput as error:
             note = error_text(t, error)
         new_view = order_form_view(t, form, price(package, meta.quantity), meta, note=note)
-        client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+        try:
+            client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+        except SLACK_FAILURES as exc:  # the totals stay as they were; the submit recomputes them
+            if isinstance(exc, SlackApiError) and exc.response.get("error") == "hash_conflict":
+                log.info("quantity redraw skipped: a newer keystroke redrew the form")
+            else:
+                log.warning("order form totals not refreshed: %r", exc)
 
     @app.view(Callback.STORAGE_ORDER)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -103,6 +117,9 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             _submit(ctx, ack, t, user_id, view)
+        except MetadataError:  # not what we wrote: say so, nothing to investigate
+            log.warning("storage_order submitted with unreadable private_metadata")
+            ack(response_action="update", view=notice_view(t, t("error.stale_form")))
         except Exception as exc:  # never leave the modal spinning
             ack(response_action="update", view=notice_view(t, unexpected_text(t, exc, "order")))
 
@@ -113,7 +130,7 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             order_id = OrderRef.decode(body["actions"][0].get("value")).order_id
-            mark_paid(services, order_id, user_id, services.clock.now())
+            mark_paid(services, ctx.authz, order_id, user_id, services.clock.now())
         except MetadataError:
             text = t("error.stale_button")
         except DomainError as error:
@@ -158,7 +175,7 @@ def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str,
         channel_id=meta.channel_id,
     )
     try:
-        place_order(services, command, services.clock.now())
+        place_order(services, ctx.authz, command, services.clock.now())
     except DomainError as error:
         ack(response_action="update", view=notice_view(t, error_text(t, error)))
         return

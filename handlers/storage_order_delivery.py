@@ -15,6 +15,7 @@ from handlers.blocks import kit
 from handlers.blocks.payments import finance_notice_blocks
 from handlers.blocks.storage_order import order_blocks, order_text
 from handlers.context import Context
+from handlers.slack_out import FileUpload
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import storage_orders as orders_repo
 
@@ -51,21 +52,26 @@ def register_deliveries(ctx: Context) -> None:
             try:
                 if not channel:
                     raise PermanentFailure("no channel")
-                channel, ts = slack.post(channel, text, blocks)
+                channel, ts = slack.post_once(job, "message", channel, text, blocks)
             except PermanentFailure:
-                channel, ts = slack.post(slack.dm_channel(order.placed_by), text, blocks)
+                dm = slack.dm_channel(order.placed_by)
+                channel, ts = slack.post_once(job, "message.dm", dm, text, blocks)
             with services.db.session() as session:
                 orders_repo.set_message(session, order.id, channel, ts)
         if "qr" not in job.done:
-            slack.upload(
-                channel,
+            qr = FileUpload(
                 filename=f"VietQR-{order.order_no}.png",
                 content=qr_png(services, order),
                 title=t("order.qr_title", order_no=order.order_no),
+            )
+            slack.upload_once(
+                job,
+                "qr",
+                channel,
+                [qr],
                 thread_ts=ts,
                 comment=t("order.qr_comment", content=order.transfer_content),
             )
-            job.checkpoint("qr")
 
     def deliver_email(job: OutboxJob) -> None:
         """Send the order email; while SMTP fails the message says it will be retried."""
@@ -92,8 +98,7 @@ def register_deliveries(ctx: Context) -> None:
             raise RetryLater("the order message is not posted yet")
         t, text, blocks = _render(ctx, order)
         slack.update(order.channel_id, order.message_ts, text, blocks)
-        paid_now = order.status is OrderStatus.PAID and job.payload.get("event") == "paid"
-        if paid_now and "guidance" not in job.done:
+        if order.status is OrderStatus.PAID and job.payload.get("event") == "paid":
             guidance = t(
                 "order.read_only_guidance",
                 order_no=order.order_no,
@@ -102,8 +107,8 @@ def register_deliveries(ctx: Context) -> None:
                 login_url=services.settings.amis_login_url,
             )
             thread = order.message_ts
-            slack.post(order.channel_id, guidance, [kit.section(guidance)], thread_ts=thread)
-            job.checkpoint("guidance")
+            section = [kit.section(guidance)]
+            slack.post_once(job, "guidance", order.channel_id, guidance, section, thread_ts=thread)
 
     def deliver_finance_notice(job: OutboxJob) -> None:
         """Tell finance (each finance user by DM, else the support channel) what to check."""
@@ -114,13 +119,12 @@ def register_deliveries(ctx: Context) -> None:
         settings = services.settings
         recipients = list(settings.finance_user_ids) or [settings.support_channel or ""]
         for recipient in recipients:
-            if not recipient or recipient in job.done:
+            if not recipient:
                 continue
             t = ctx.languages.translator(recipient if recipient.startswith(("U", "W")) else None)
             text, blocks = finance_notice_blocks(t, notice)
             channel = slack.dm_channel(recipient) if recipient.startswith(("U", "W")) else recipient
-            slack.post(channel, text, blocks)
-            job.checkpoint(recipient)
+            slack.post_once(job, f"notice:{recipient}", channel, text, blocks)
 
     services.outbox.register(PLACED, deliver_placed)
     services.outbox.register(EMAIL, deliver_email)

@@ -49,5 +49,11 @@ def serve_http(web: Starlette, *, host: str, port: int, log_level: str) -> None:
     import uvicorn
 
     uvicorn.run(
-        web, host=host, port=port, log_level=log_level.lower(), timeout_graceful_shutdown=10
+        web,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        # The process's logging set-up (with its redaction of secrets) instead of uvicorn's.
+        log_config=None,
+        timeout_graceful_shutdown=10,
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import Clock
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.rig.bot_process import BOT_TOKEN, SIGNING_SECRET
@@ -88,3 +91,19 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+class FixedClock(Clock):
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__(ZoneInfo("Asia/Ho_Chi_Minh"))
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 22, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))

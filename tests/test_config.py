@@ -71,3 +71,28 @@ def test_bad_setting_stops_the_cli(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Invalid setting BOT_TIMEZONE" in result.stderr
+
+
+def test_http_mode_cannot_run_without_signature_checks(tmp_path: Path) -> None:
+    """No setting turns verification off: without a signing secret, HTTP mode refuses to start."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "9"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_BOT_TOKEN": "xoxb-x"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Missing setting SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_every_setting_is_documented_and_the_example_loads() -> None:
+    from bot.config import Settings
+
+    names = [name.upper() for name in Settings.model_fields]
+    readme = Path("README.md").read_text()
+    example = Path(".env.example").read_text()
+    assert [n for n in names if f"`{n}`" not in readme] == []
+    assert [n for n in names if f"\n{n}=" not in "\n" + example] == []
+    assert load_settings(_env_file=".env.example").storage_payment_days == 7

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.approvals import StaticApprovers, decide
+from bot.approvals import decide
+from bot.authz import Authorizer, NoGroups
 from bot.config import load_settings
 from bot.documents import Document, DocumentKind, check_document
 from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotEligible
@@ -37,7 +38,10 @@ from tests.igov_data import (
     import_igov_customers,
 )
 
-APPROVERS = StaticApprovers(frozenset({"U_BOSS", "U_BOSS2", "U_SALES_APPROVER"}))
+APPROVERS = Authorizer(
+    load_settings(_env_file=None, approver_user_ids=["U0BOSS", "U0BOSS2", "U0SALESAPPROVER"]),
+    NoGroups(),
+)
 
 
 @pytest.fixture
@@ -57,7 +61,9 @@ def order(
     services: Services, kt: int = 3, vps: int = 0, *, key: str = "V1", tax: str = PUBLIC
 ) -> OrderCard:
     form = OrderForm(str(customer_id(services, tax)), "Mở rộng iGOV 2026", "", str(kt), str(vps))
-    return place_order(services, form, submission_key=key, user="U_SALES", channel="C_SALES")
+    return place_order(
+        services, form, authz=APPROVERS, submission_key=key, user="U_SALES", channel="C_SALES"
+    )
 
 
 def documents() -> list[Document]:
@@ -104,7 +110,9 @@ def request(
     services: Services, card: OrderCard, modules: list[str], *, user: str = "U_SALES"
 ) -> int:
     form = request_form(card.id, modules)
-    saved = submit_request(services, form, documents(), submission_key=f"R{card.id}", user=user)
+    saved = submit_request(
+        services, form, documents(), authz=APPROVERS, submission_key=f"R{card.id}", user=user
+    )
     return saved.id
 
 
@@ -161,14 +169,19 @@ def test_quantities_are_whole_numbers_with_one_above_zero(
 ) -> None:
     form = OrderForm(str(customer_id(services, PUBLIC)), "Dự án", "", kt, vps)
     with pytest.raises(InvalidForm) as caught:
-        place_order(services, form, submission_key="V", user="U", channel="C")
+        place_order(services, form, authz=APPROVERS, submission_key="V", user="U", channel="C")
     assert [(e.field, e.key) for e in caught.value.errors] == [(field, key)]
 
 
 def test_missing_sales_project_and_customer_are_named(services: Services) -> None:
     with pytest.raises(InvalidForm) as caught:
         place_order(
-            services, OrderForm(None, "  ", "", "1", "0"), submission_key="V", user="U", channel="C"
+            services,
+            OrderForm(None, "  ", "", "1", "0"),
+            authz=APPROVERS,
+            submission_key="V",
+            user="U",
+            channel="C",
         )
     assert {e.field for e in caught.value.errors} == {"customer", "sales_project"}
 
@@ -184,7 +197,7 @@ def test_non_public_customers_and_customers_without_igov_are_refused(services: S
     assert enterprise == []
     form = OrderForm(str(customer_by_id_any(services, ENTERPRISE)), "Dự án", "", "1", "0")
     with pytest.raises(InvalidForm) as refused:
-        place_order(services, form, submission_key="V", user="U", channel="C")
+        place_order(services, form, authz=APPROVERS, submission_key="V", user="U", channel="C")
     assert [(e.field, e.key) for e in refused.value.errors] == [("customer", "igov.not_public")]
 
 
@@ -226,7 +239,9 @@ def test_request_validation_names_each_wrong_input(services: Services) -> None:
         },
     )
     with pytest.raises(InvalidForm) as caught:
-        submit_request(services, bad, documents(), submission_key="R", user="U_SALES")
+        submit_request(
+            services, bad, documents(), authz=APPROVERS, submission_key="R", user="U_SALES"
+        )
     fields = {e.field for e in caught.value.errors}
     assert fields == {"modules", "misa_id_email", "misa_id_phone", "customer_name"}
     assert count(services, LicenceRequest) == 0
@@ -237,7 +252,9 @@ def test_request_is_pending_with_a_code_documents_and_an_approval_message(
 ) -> None:
     card = order(services, kt=2)
     form = request_form(card.id, ["KT_NS", "KT_TSCD"], extra={"KT_NS": {"fiscal_year": "2026"}})
-    saved = submit_request(services, form, documents(), submission_key="R1", user="U_SALES")
+    saved = submit_request(
+        services, form, documents(), authz=APPROVERS, submission_key="R1", user="U_SALES"
+    )
     assert re.fullmatch(r"YC\d{10,}", saved.code) and saved.status == "pending"
     assert [(m.code, m.total, dict(m.extra)) for m in saved.modules] == [
         ("KT_NS", 2, {"fiscal_year": "2026"}),
@@ -252,42 +269,44 @@ def test_request_is_pending_with_a_code_documents_and_an_approval_message(
         stored = repo.document(session, saved.id, "decision")
         assert stored is not None and stored.content == PDF
         assert repo.get_order(session, card.id).status == "requested"  # type: ignore[union-attr]
-    again = submit_request(services, form, documents(), submission_key="R1", user="U_SALES")
+    again = submit_request(
+        services, form, documents(), authz=APPROVERS, submission_key="R1", user="U_SALES"
+    )
     assert again.code == saved.code and count(services, LicenceRequest) == 1
     with pytest.raises(NotEligible):
         prepare_request(services, card.id)  # one request per order at a time
 
 
 def test_only_approvers_decide_and_never_on_their_own_request(services: Services) -> None:
-    request_id = request(services, order(services), ["KT_NS"], user="U_SALES_APPROVER")
+    request_id = request(services, order(services), ["KT_NS"], user="U0SALESAPPROVER")
     with pytest.raises(NotAuthorized) as caught:
         decide(services, APPROVERS, request_id=request_id, actor="U_NOBODY", approve=True)
     assert caught.value.key == "approval.not_approver"
     with pytest.raises(NotAuthorized) as caught:
-        decide(services, APPROVERS, request_id=request_id, actor="U_SALES_APPROVER", approve=True)
+        decide(services, APPROVERS, request_id=request_id, actor="U0SALESAPPROVER", approve=True)
     assert caught.value.key == "approval.own_request"
     with pytest.raises(InvalidInput):
-        decide(services, APPROVERS, request_id=request_id, actor="U_BOSS", approve=False)
+        decide(services, APPROVERS, request_id=request_id, actor="U0BOSS", approve=False)
     assert load_request(services, request_id).status == "pending"
 
 
 def test_approval_grants_and_the_next_purchase_adds_to_it(services: Services) -> None:
     first = order(services, kt=3, key="V1")
     request_id = request(services, first, ["KT_NS", "KT_TSCD"])
-    card = decide(services, APPROVERS, request_id=request_id, actor="U_BOSS", approve=True)
-    assert card.status == "approved" and card.decided_by == "U_BOSS"
-    found = find_licences(services, "HD-IG-01")
+    card = decide(services, APPROVERS, request_id=request_id, actor="U0BOSS", approve=True)
+    assert card.status == "approved" and card.decided_by == "U0BOSS"
+    found = find_licences(services, APPROVERS, "U_SALES", "HD-IG-01")
     assert [(g.code, g.quantity) for g in found.granted] == [("KT_NS", 3), ("KT_TSCD", 3)]
     with pytest.raises(AlreadyDecided) as caught:
         decide(
             services,
             APPROVERS,
             request_id=request_id,
-            actor="U_BOSS2",
+            actor="U0BOSS2",
             approve=False,
             reason="muộn",
         )
-    assert caught.value.params["decided_by"] == "U_BOSS"
+    assert caught.value.params["decided_by"] == "U0BOSS"
 
     second = order(services, kt=2, vps=1, key="V2")
     draft = prepare_request(services, second.id)
@@ -295,19 +314,22 @@ def test_approval_grants_and_the_next_purchase_adds_to_it(services: Services) ->
     assert kt_ns is not None and (kt_ns.previous, kt_ns.bought, kt_ns.total) == (3, 2, 5)
     assert draft.module("KT_LUONG").previous == 0  # type: ignore[union-attr]
     request(services, second, ["KT_NS", "VPS_VB"])
-    granted = {m.code: m.total for m in pending_requests(services)[0][0].modules}
+    granted = {
+        m.code: m.total for m in pending_requests(services, APPROVERS, "U_SALES")[0][0].modules
+    }
     assert granted == {"KT_NS": 5, "VPS_VB": 1}
 
 
 def test_requests_pending_together_build_on_each_other(services: Services) -> None:
     first = request(services, order(services, kt=3, key="V1"), ["KT_NS"])
     second = request(services, order(services, kt=2, key="V2"), ["KT_NS"])
-    decide(services, APPROVERS, request_id=first, actor="U_BOSS", approve=True)
-    card = decide(services, APPROVERS, request_id=second, actor="U_BOSS", approve=True)
+    decide(services, APPROVERS, request_id=first, actor="U0BOSS", approve=True)
+    card = decide(services, APPROVERS, request_id=second, actor="U0BOSS", approve=True)
     assert [(m.previous, m.bought, m.total) for m in card.modules] == [(3, 2, 5)]
-    assert [(g.code, g.quantity) for g in find_licences(services, "HD-IG-01").granted] == [
-        ("KT_NS", 5)
-    ]
+    assert [
+        (g.code, g.quantity)
+        for g in find_licences(services, APPROVERS, "U_SALES", "HD-IG-01").granted
+    ] == [("KT_NS", 5)]
 
 
 def test_rejection_keeps_the_reason_and_frees_the_order(services: Services) -> None:
@@ -317,13 +339,13 @@ def test_rejection_keeps_the_reason_and_frees_the_order(services: Services) -> N
         services,
         APPROVERS,
         request_id=request_id,
-        actor="U_BOSS",
+        actor="U0BOSS",
         approve=False,
         reason="Thiếu chữ ký trên quyết định",
     )
     assert rejected.status == "rejected"
     assert rejected.reject_reason == "Thiếu chữ ký trên quyết định"
-    assert find_licences(services, "HD-IG-01").granted == ()
+    assert find_licences(services, APPROVERS, "U_SALES", "HD-IG-01").granted == ()
     assert prepare_request(services, card.id).order.status == "saved"
 
 
@@ -347,8 +369,8 @@ def test_two_concurrent_decisions_make_exactly_one(services: Services) -> None:
             outcomes[actor] = error
 
     threads = [
-        threading.Thread(target=click, args=("U_BOSS", True)),
-        threading.Thread(target=click, args=("U_BOSS2", False)),
+        threading.Thread(target=click, args=("U0BOSS", True)),
+        threading.Thread(target=click, args=("U0BOSS2", False)),
     ]
     for thread in threads:
         thread.start()
@@ -366,30 +388,31 @@ def test_two_concurrent_decisions_make_exactly_one(services: Services) -> None:
 def test_pending_requests_are_listed_oldest_first(services: Services) -> None:
     first = request(services, order(services, key="V1"), ["KT_NS"])
     second = request(services, order(services, key="V2", tax=PUBLIC_2), ["KT_NS"])
-    cards, total = pending_requests(services)
+    cards, total = pending_requests(services, APPROVERS, "U_SALES")
     assert [c.id for c in cards] == [first, second] and total == 2
-    decide(services, APPROVERS, request_id=first, actor="U_BOSS", approve=True)
-    assert [c.id for c in pending_requests(services)[0]] == [second]
+    decide(services, APPROVERS, request_id=first, actor="U0BOSS", approve=True)
+    assert [c.id for c in pending_requests(services, APPROVERS, "U_SALES")[0]] == [second]
 
 
 def test_lookup_by_code_order_and_contract_with_history(services: Services) -> None:
     card = order(services)
     request_id = request(services, card, ["KT_NS"])
-    decide(services, APPROVERS, request_id=request_id, actor="U_BOSS", approve=True)
+    decide(services, APPROVERS, request_id=request_id, actor="U0BOSS", approve=True)
     code = load_request(services, request_id).code
-    by_code = find_licences(services, code.lower())
+    by_code = find_licences(services, APPROVERS, "U_SALES", code.lower())
     assert [r.code for r in by_code.requests] == [code]
     steps = [(h.entity_type, h.from_status, h.to_status, h.actor) for h in by_code.history]
     assert steps == [
         ("igov_order", None, "saved", "U_SALES"),
         ("licence_request", None, "pending", "U_SALES"),
         ("igov_order", "saved", "requested", "U_SALES"),
-        ("licence_request", "pending", "approved", "U_BOSS"),
-        ("igov_order", "requested", "granted", "U_BOSS"),
+        ("licence_request", "pending", "approved", "U0BOSS"),
+        ("igov_order", "requested", "granted", "U0BOSS"),
     ]
-    assert [r.code for r in find_licences(services, card.order_no).requests] == [code]
-    assert find_licences(services, "HD-IG-01").contract_no == "HD-IG-01"
-    assert pending_requests(services) == ([], 0)
+    found = find_licences(services, APPROVERS, "U_SALES", card.order_no)
+    assert [r.code for r in found.requests] == [code]
+    assert find_licences(services, APPROVERS, "U_SALES", "HD-IG-01").contract_no == "HD-IG-01"
+    assert pending_requests(services, APPROVERS, "U_SALES") == ([], 0)
 
 
 def test_documents_are_checked_by_their_bytes() -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import Clock
@@ -14,22 +12,7 @@ from bot.outbox import OutboxJob, OutboxWorker, PermanentFailure
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import outbox as outbox_repo
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-class FixedClock(Clock):
-    def __init__(self, now: datetime) -> None:
-        super().__init__(TZ)
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 11, 22, 8, 0, tzinfo=TZ))
+from tests.conftest import FixedClock
 
 
 def enqueue(db: Database, clock: Clock, kind: str = "test", key: str | None = None) -> bool:

@@ -12,6 +12,7 @@ HELP_TOPICS = (
     "help.igov",
     "help.license",
     "help.pending",
+    "help.export",
     "help.help",
 )
 

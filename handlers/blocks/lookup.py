@@ -70,5 +70,6 @@ def lookup_blocks(t: Translator, result: LookupResult) -> list[Block]:
 
 def lookup_text(t: Translator, result: LookupResult) -> str:
     """Notification fallback text for the reply."""
-    names = ", ".join(c.name for c in result.customers[:3])
-    return kit.truncate(f"{t('lookup.title', query=result.query.text)}: {names}", 300)
+    names = ", ".join(escape(c.name) for c in result.customers[:3])
+    title = t("lookup.title", query=escape(result.query.text))
+    return kit.truncate(f"{title}: {names}", 300)

@@ -9,8 +9,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.authz import Authorizer, NoGroups
 from bot.clock import Clock
 from bot.config import load_settings
+from bot.documents import DocumentKind, check_document
+from bot.igov_orders import OrderCard, OrderForm, customer_by_tax_code
+from bot.igov_orders import place_order as save_order
+from bot.licence_cards import RequestCard
+from bot.licences import RequestForm, prepare_request, submit_request
+from bot.services import Services
+from handlers.igov_metadata import OrderRef
 from tests.conftest import bot_env
 from tests.igov_data import PDF, PNG, import_igov_customers
 from tests.rig.bot_process import BotProcess
@@ -24,6 +32,8 @@ SALES_USER = "U0SALES"  # places orders; not an approver
 LEAD = "U0LEAD"  # sends requests; an approver through the user group
 BOSS, BOSS2 = "U0BOSS", "U0BOSS2"  # approvers (setting, user group)
 _CHANNELS = itertools.count(1)
+# Prepared orders and requests act as someone allowed to (who may act is tested elsewhere).
+ANYONE = Authorizer(load_settings(_env_file=None), NoGroups())
 
 
 def texts(blocks: Any) -> str:
@@ -155,3 +165,58 @@ def start_bot(database_url: str, fake: FakeSlack, home: Path) -> Iterator[BotPro
         yield process
     finally:
         process.stop()
+
+
+def use_cases(database_url: str) -> Services:
+    """The bot's use cases in the test process, for preparing what a test acts on quickly
+    (the running bot delivers what they queue)."""
+    settings = load_settings(_env_file=None, database_url=database_url, approval_channel=APPROVALS)
+    return Services.create(settings)
+
+
+def saved_order(services: Services, tax: str, key: str, kt: int = 1, vps: int = 0) -> OrderCard:
+    """An iGOV order saved through the use case (the form's rules, without the form)."""
+    customer = customer_by_tax_code(services, tax).id
+    form = OrderForm(str(customer), "Dự án", None, str(kt), str(vps))
+    return save_order(
+        services, form, authz=ANYONE, submission_key=key, user=SALES_USER, channel=SALES
+    )
+
+
+def pending_request(services: Services, tax: str, key: str) -> RequestCard:
+    """A licence request from LEAD waiting for approval, with both documents."""
+    order = saved_order(services, tax, f"{key}:order")
+    documents = [
+        check_document(
+            kind,
+            slack_file_id="F1",
+            name=f"{kind}.pdf",
+            declared_mimetype="",
+            content=PDF,
+            max_bytes=10**6,
+        )
+        for kind in DocumentKind
+    ]
+    form = RequestForm(
+        order_id=order.id,
+        modules=[module.code for module in prepare_request(services, order.id).modules],
+        extra={},
+        misa_id_email="admin@bacninh.gov.vn",
+        misa_id_phone="0912345678",
+        customer={
+            "customer_name": order.customer.name,
+            "customer_address": "Bắc Ninh",
+            "contact_name": "Lê Văn Cường",
+            "contact_email": "stc@bacninh.gov.vn",
+            "contact_phone": "0912345678",
+        },
+    )
+    return submit_request(services, form, documents, authz=ANYONE, submission_key=key, user=LEAD)
+
+
+def open_request_form(slack: SignedSlack, fake: FakeSlack, order_id: int) -> dict[str, Any]:
+    """LEAD clicks the order message's request button (its value, as the message has it)."""
+    mark = fake.mark()
+    value = OrderRef(order_id=order_id).encode()
+    slack.block_action("license_request.start", value, user_id=LEAD, channel_id=SALES)
+    return new_view(fake, mark)

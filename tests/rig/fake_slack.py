@@ -140,6 +140,11 @@ class _Fault:
     error: str | None
     drop: bool
     delay: float
+    lose_response: bool = False
+
+
+class _LoseResponse(Exception):
+    """Process the call, then drop the connection: Slack did it, the caller never hears."""
 
 
 @dataclass
@@ -426,8 +431,12 @@ class FakeSlack:
         times: int = 1,
         drop_connection: bool = False,
         delay: float = 0.0,
+        lose_response: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
+
+        ``lose_response`` carries the call out (the message is posted) and then drops the
+        connection, as when a response is lost or the caller dies before reading it.
 
         ``method`` is a Web API method, or ``"upload"`` (upload URL), ``"files.download"``
         (url_private*) or ``"response_url"``. Precedence: ``drop_connection``; ``error`` (HTTP
@@ -435,11 +444,20 @@ class FakeSlack:
         ``delay`` alone only slows the call down; nothing given means 429.
         """
         if status is None and error is None and not drop_connection and delay <= 0:
-            status = 429
-        fault = _Fault(status, retry_after, error, drop_connection, delay)
+            status = None if lose_response else 429
+        fault = _Fault(status, retry_after, error, drop_connection, delay, lose_response)
         with self._lock:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(**vars(fault)) for _ in range(times))
+
+    def pending_faults(self, *, clear: bool = False) -> dict[str, int]:
+        """Faults injected with `fail_next` that no call has met yet (by method); ``clear``
+        drops them, so one test's faults never reach the next."""
+        with self._lock:
+            pending = {key: len(queue) for key, queue in self._faults.items() if queue}
+            if clear:
+                self._faults.clear()
+            return pending
 
     def _take_fault(self, key: str) -> _Fault | None:
         with self._lock:
@@ -767,6 +785,8 @@ class FakeSlack:
             return None
         if fault.delay > 0:
             time.sleep(fault.delay)
+        if fault.lose_response:
+            raise _LoseResponse
         if fault.drop:
             raise _Drop
         if fault.error is not None:
@@ -811,11 +831,14 @@ class FakeSlack:
         params.pop("token", None)
         decode_error = _decode_json_args(params)
 
+        lose_response = False
         try:
             fault = self._apply_fault(method)
         except _Drop:
             self._record(method, params, token, content_type, {}, (0, {}, b""))
             raise
+        except _LoseResponse:
+            fault, lose_response = None, True
         if fault is not None:
             return self._record(method, params, token, content_type, json.loads(fault[2]), fault)
 
@@ -839,7 +862,10 @@ class FakeSlack:
                     result = {"ok": True, **handler(params)}
             except _ApiError as exc:
                 result = {"ok": False, "error": exc.error, **exc.extra}
-        return self._record(method, params, token, content_type, result)
+        reply = self._record(method, params, token, content_type, result)
+        if lose_response:
+            raise _Drop
+        return reply
 
     def _record(
         self,

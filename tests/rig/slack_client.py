@@ -348,9 +348,13 @@ class SignedSlack:
         user_id: str = "U_STAFF",
         client_checks: bool = True,
         apply_ack: bool = True,
+        forged: bool = False,
         **opts: Unpack[SendOptions],
     ) -> httpx.Response:
         """Submit a modal; ``values`` maps input block_id to what the user entered.
+
+        ``forged=True`` sends the submission as someone crafting it by hand would: for a view
+        that is not on their screen (another person's form), without Slack's client checks.
 
         Inputs not given keep their current value (initial value, or what an earlier action
         entered). Shapes follow the element type: text -> str, number -> str, selects -> option
@@ -358,7 +362,12 @@ class SignedSlack:
         "YYYY-MM-DD", users_select -> user id, file_input -> file dicts from ``fake.add_file``.
         The ack is applied to the fake's view stack as Slack would (close/errors/update/push/clear).
         """
-        vw = self._current_view_for(view, user_id)
+        if forged:
+            vw = self.fake.view(view["id"]) if self.fake.get_view(view.get("id")) else None
+            vw = vw or deepcopy(dict(view))
+            client_checks = apply_ack = False
+        else:
+            vw = self._current_view_for(view, user_id)
         values = dict(values or {})
         inputs = {b["block_id"]: b for b in vw.get("blocks", []) if b.get("type") == "input"}
         unknown = sorted(set(values) - set(inputs))

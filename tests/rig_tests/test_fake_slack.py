@@ -785,6 +785,19 @@ def test_429_500_error_drop_and_delay_surface(fake: FakeSlack, client: WebClient
     assert len(fake.post_times("C1")) == 2
 
 
+def test_pending_faults_are_listed_until_met_and_can_be_cleared(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.fail_next("chat.postMessage", status=500, times=2)
+    fake.fail_next("upload", drop_connection=True)
+    assert fake.pending_faults() == {"chat.postMessage": 2, "upload": 1}
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="hi")
+    assert fake.pending_faults(clear=True) == {"chat.postMessage": 1, "upload": 1}
+    assert fake.pending_faults() == {}
+    assert client.chat_postMessage(channel="C1", text="hi")["ok"]
+
+
 def test_wait_for_waits_and_times_out_with_listing(fake: FakeSlack, client: WebClient) -> None:
     mark = fake.mark()
     threading.Timer(0.1, lambda: client.chat_postMessage(channel="C1", text="later")).start()

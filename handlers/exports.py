@@ -1,0 +1,44 @@
+"""`/misa export [month]` and the delivery of the files to the person's DM."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_bolt import App
+
+from bot.errors import DomainError
+from bot.exports import DELIVER, month_files, request_export
+from bot.outbox import OutboxJob
+from handlers.context import CommandRequest, Context
+from handlers.errors import error_text
+from handlers.replies import Reply
+from handlers.slack_out import FileUpload
+
+
+def export_command(ctx: Context, request: CommandRequest) -> Reply:
+    t = request.t
+    try:
+        month = request_export(
+            ctx.services, ctx.authz, request.user_id, request.text, ctx.services.clock.now()
+        )
+    except DomainError as error:
+        return Reply.message(error_text(t, error))
+    return Reply.message(t("export.queued", month=f"{month:%m/%Y}"))
+
+
+def register(app: App, ctx: Context) -> None:
+    def deliver(job: OutboxJob) -> None:
+        user = job.payload["user"]
+        month = date.fromisoformat(job.payload["month"])
+        t = ctx.languages.translator(user)
+        channel = ctx.slack.dm_channel(user)
+        for csv_file in month_files(ctx.services, month):
+            ctx.slack.upload_once(
+                job,
+                csv_file.filename,
+                channel,
+                [FileUpload(csv_file.filename, csv_file.content, csv_file.filename)],
+                comment=t("export.file", rows=csv_file.rows, month=f"{month:%m/%Y}"),
+            )
+
+    ctx.services.outbox.register(DELIVER, deliver)
