@@ -16,6 +16,7 @@ from storage.migrate import upgrade
 from tests.rig.bot_process import BOT_TOKEN, SIGNING_SECRET
 from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import PostgresServer
+from tests.rig.smtp import SmtpSink
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -107,3 +108,10 @@ class FixedClock(Clock):
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 22, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback for the module's bot, keeping what it receives."""
+    with SmtpSink() as sink:
+        yield sink

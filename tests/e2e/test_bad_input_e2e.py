@@ -80,12 +80,6 @@ VIETNAMESE = ("Không", "khách hàng", "Hãy ", "Bạn ", "ví dụ")
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="module")
 def bot(
     module_database_url: str,
     fake_slack: FakeSlack,

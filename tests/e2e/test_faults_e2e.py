@@ -73,12 +73,6 @@ UNEXPECTED = ("Có lỗi ngoài dự kiến", "Something unexpected went wrong")
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="module")
 def bot(
     module_database_url: str,
     fake_slack: FakeSlack,

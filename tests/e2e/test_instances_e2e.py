@@ -74,12 +74,6 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="module")
 def deployment(
     request: pytest.FixtureRequest,
     fake_slack: FakeSlack,

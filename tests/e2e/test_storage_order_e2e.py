@@ -48,12 +48,6 @@ QUANTITY = "storage_order.quantity"
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="module")
 def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Database:
     rows = [
         row(MISA, "Công ty Cổ phần MISA", "HD-KT-01", EXPIRED_ON, email="ketoan@misa.com.vn"),
