@@ -22,7 +22,6 @@ from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
-MAX_WEBHOOK_BODY = 64_000
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -89,9 +88,7 @@ def routes(ctx: Context) -> list[Route]:
             or not hmac.compare_digest(key.strip().encode(), expected)
         ):
             return JSONResponse({"success": False, "error": "unauthorized"}, status_code=401)
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BODY:
-            return JSONResponse({"success": False, "error": "too large"}, status_code=413)
+        body = await request.body()  # bounded by BodyGuard (MAX_BODY_BY_PATH)
         try:
             payload: Any = json.loads(body)
             transfer = parse_transfer(payload)
