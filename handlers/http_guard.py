@@ -8,6 +8,7 @@ headers or its body too slowly is cut off instead of holding a connection foreve
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -96,9 +97,10 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(send: Send, status: int, reason: str) -> None:
-    body = reason.encode()
+    # The bank webhook's answer shape; Slack ignores the body of a refusal.
+    body = json.dumps({"success": False, "error": reason}).encode()
     headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         # The rest of the body is never read: the connection cannot carry another request.
         (b"connection", b"close"),
