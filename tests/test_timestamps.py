@@ -10,7 +10,8 @@ from sqlalchemy import DateTime, select, text
 from sqlalchemy.exc import StatementError
 
 from storage.db import Database
-from storage.models import AuditEvent, Base
+from storage.migrate import downgrade, upgrade
+from storage.models import AuditEvent, Base, OutboxMessage
 from storage.models.types import UtcDateTime
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -74,3 +75,35 @@ def test_database_defaults_and_written_times_agree(db: Database) -> None:
 def test_a_naive_timestamp_is_refused(db: Database) -> None:
     with pytest.raises(StatementError, match="timezone-aware"):
         add_event(db, datetime(2026, 11, 22, 15, 12))
+
+
+def test_local_times_stored_before_are_moved_to_utc(db: Database) -> None:
+    """Rows written before the UTC type: SQLite has the local wall-clock time without offset
+    (except the iGOV flow's UTC); PostgreSQL kept the offset. Both read back as 15:12 local."""
+    sqlite = db.dialect == "sqlite"
+    local = "2026-11-22 15:12:30.000000" if sqlite else "2026-11-22 15:12:30+07:00"
+    utc = "2026-11-22 08:12:30.000000" if sqlite else "2026-11-22 08:12:30+00:00"
+    downgrade(db, "-1", local_timezone="Asia/Ho_Chi_Minh")
+    with db.engine.begin() as connection:
+        insert_event = text(
+            "INSERT INTO audit_events (id, entity_type, entity_id, action, actor, at, details)"
+            " VALUES (:id, :entity, 1, 'paid', 'bank', :at, '{}')"
+        )
+        connection.execute(insert_event, {"id": 1, "entity": "storage_order", "at": local})
+        connection.execute(insert_event, {"id": 2, "entity": "licence_request", "at": utc})
+        connection.execute(
+            text(
+                "INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at,"
+                " created_at, delivered_at) VALUES (1, 'storage_order.email', '{}', 'sent', 1,"
+                " :at, :at, :at), (2, 'storage_order.changed', '{}', 'pending', 2, :later, :at,"
+                " NULL)"
+            ),
+            {"at": local, "later": local.replace("15:12", "23:00")},
+        )
+    upgrade(db, local_timezone="Asia/Ho_Chi_Minh")
+    with db.session() as session:
+        events = {e.id: e.at for e in session.scalars(select(AuditEvent))}
+        outbox = {m.id: m for m in session.scalars(select(OutboxMessage))}
+    assert events == {1: PAID, 2: PAID}
+    assert outbox[1].created_at == outbox[1].delivered_at == PAID
+    assert outbox[2].next_attempt_at <= datetime.now(UTC)  # still to deliver: due now
