@@ -1,4 +1,5 @@
-"""Order emails: HTML and plain text from Jinja2 templates, the VietQR inline, sent over SMTP."""
+"""Customer emails (the order, the payment confirmation): HTML and plain text from Jinja2
+templates, the VietQR inline, sent over SMTP."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.customer_notices import PaymentConfirmation, SupportContact
 from bot.i18n import Translator
 from bot.payments import PaymentInstructions
 from bot.storage_orders import OrderView
@@ -99,11 +102,19 @@ def order_email(
     page_url: str,
     qr_png: bytes,
     sender: str,
+    support: SupportContact,
 ) -> EmailMessage:
     """The order confirmation the customer receives at the invoice address (Vietnamese)."""
     t = Translator("vi")
     qr_cid = make_msgid(domain="misa-store.local")
-    context = {"order": order, "pay": payment, "page_url": page_url, "t": t, "qr_cid": qr_cid[1:-1]}
+    context = {
+        "order": order,
+        "pay": payment,
+        "page_url": page_url,
+        "t": t,
+        "qr_cid": qr_cid[1:-1],
+        "support": support,
+    }
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = t("mail.subject", order_no=order.order_no)
     message["From"] = sender
@@ -117,6 +128,25 @@ def order_email(
     html_part.add_related(
         qr_png, maintype="image", subtype="png", cid=qr_cid, filename=f"VietQR-{order.order_no}.png"
     )
+    return message
+
+
+def payment_confirmation_email(
+    confirmation: PaymentConfirmation, *, page_url: str, sender: str, tz: ZoneInfo
+) -> EmailMessage:
+    """What the customer receives once the order is paid: the payment, the invoice to come, how
+    to read the old data, whom to call (Vietnamese)."""
+    t = Translator("vi")
+    order = confirmation.order
+    context = {"c": confirmation, "order": order, "page_url": page_url, "t": t, "tz": tz}
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = t("paid_mail.subject", order_no=order.order_no)
+    message["From"] = sender
+    message["To"] = Address(order.invoice.recipient_name, addr_spec=order.invoice.invoice_email)
+    # Stable: a resend after a crash is recognised as the same message.
+    message["Message-ID"] = f"<paid-{order.order_no}@misa-store.local>"
+    message.set_content(_env.get_template("paid_email.txt").render(context))
+    message.add_alternative(_env.get_template("paid_email.html").render(context), subtype="html")
     return message
 
 

@@ -64,6 +64,8 @@ class StorageOrder(Timestamps, Base):
     paid_by: Mapped[str | None] = mapped_column(String(32))
     storage_until: Mapped[date | None] = mapped_column(Date)
     email_status: Mapped[str] = mapped_column(String(16), default="queued")
+    # When the payment confirmation email reached the mail server (None: not yet).
+    paid_email_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     subscription: Mapped[Subscription] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
