@@ -83,7 +83,7 @@ def test_local_times_stored_before_are_moved_to_utc(db: Database) -> None:
     sqlite = db.dialect == "sqlite"
     local = "2026-11-22 15:12:30.000000" if sqlite else "2026-11-22 15:12:30+07:00"
     utc = "2026-11-22 08:12:30.000000" if sqlite else "2026-11-22 08:12:30+00:00"
-    downgrade(db, "-1", local_timezone="Asia/Ho_Chi_Minh")
+    downgrade(db, "0008-1", local_timezone="Asia/Ho_Chi_Minh")  # before the rewrite
     with db.engine.begin() as connection:
         insert_event = text(
             "INSERT INTO audit_events (id, entity_type, entity_id, action, actor, at, details)"
