@@ -337,33 +337,44 @@ def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> Impor
     """Import every good row of `path` in batches; report the bad ones."""
     table = open_table(path)
     report = ImportReport(source=table)
-    checks = _FileChecks()
     batch: list[ImportRow] = []
-    for line, raw in _rows_from(table.rows()):
-        try:
-            row = parse_row(line, raw)
-            checks.check(row)
-        except FieldErrors as failed:
-            report.rejected += 1
-            report.errors.extend(RowError(line, e.key, e.params) for e in failed.errors.values())
-            continue
-        except InvalidInput as error:
-            report.rejected += 1
-            report.errors.append(RowError(line, error.key, error.params))
-            continue
-        batch.append(row)
-        if len(batch) >= batch_size:
-            _apply(db, batch, report)
-            batch = []
-    if batch:
-        _apply(db, batch, report)
+    try:
+        for row in _checked_rows(table, report):
+            batch.append(row)
+            if len(batch) >= batch_size:
+                _apply(db, batch, report)
+                batch = []
+    except InvalidInput:
+        _apply(db, batch, report)  # a sheet damaged halfway: the good rows before it are kept
+        raise
+    _apply(db, batch, report)
     if report.added or report.updated:
         with db.session() as session:
             import_repo.refresh_statistics(session)
     return report
 
 
+def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]:
+    """The file's valid rows; each bad one is counted and its problems kept in `report`."""
+    checks = _FileChecks()
+    for line, raw in _rows_from(table.rows()):
+        try:
+            row = parse_row(line, raw)
+            checks.check(row)
+        except FieldErrors as failed:
+            errors = list(failed.errors.values())
+        except InvalidInput as error:
+            errors = [error]
+        else:
+            yield row
+            continue
+        report.rejected += 1
+        report.errors.extend(RowError(line, e.key, e.params) for e in errors)
+
+
 def _apply(db: Database, batch: list[ImportRow], report: ImportReport) -> None:
+    if not batch:
+        return
     with db.session() as session:
         outcome = import_repo.upsert_rows(
             session,

@@ -235,6 +235,19 @@ def test_xlsx_declaring_the_whole_sheet_is_read_quickly(tmp_path: Path) -> None:
     assert result.seconds < 15
 
 
+def test_xlsx_damaged_halfway_keeps_the_rows_before(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "damaged.xlsx", [[r[c] for c in HEADER] for r in rows()[:1]])
+    broken = '<row r="3"><c r="A3" t="s"><v>99</v></c></row>'  # no such shared string
+    rewrite_sheet(path, lambda xml: xml.replace("</sheetData>", broken + "</sheetData>"))
+    result = run_import(path, tmp_path, lang="en")
+    assert result.code == 2
+    assert result.err == (
+        "Error: Cannot read damaged.xlsx: the sheet is damaged at line 3 (the rows before it "
+        "were imported). Open it in Excel, save it again and import it again.\n"
+    )
+    assert stored_names(tmp_path) == [NAMES[0]]
+
+
 # -- files that cannot be read (#5) ---------------------------------------------------------------
 
 
