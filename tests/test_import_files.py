@@ -302,6 +302,8 @@ def _random(size: int) -> bytes:
 HOSTILE: list[tuple[str, object, str]] = [
     ("random.csv", lambda p: p.write_bytes(_random(4096)), "UTF-8"),
     ("nul.csv", lambda p: p.write_bytes(csv_text().encode() + b"\x00\x01\x02" * 100), "UTF-16"),
+    # Valid Vietnamese UTF-8, then one broken byte: not to be misread as Windows-1258
+    ("broken.csv", lambda p: p.write_bytes(csv_text().encode() + b"0,C\xf4ng ty\n"), "5"),
     ("notzip.xlsx", lambda p: p.write_bytes(_random(4096)), ".xlsx"),
     ("text.xlsx", lambda p: p.write_text(csv_text()), ".xlsx"),
     (
