@@ -280,29 +280,26 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     )
 
 
-def _check_header(columns: list[str]) -> dict[str, int]:
+def _check_header(columns: list[str], name: str) -> dict[str, int]:
     positions = {name.strip().lower(): i for i, name in enumerate(columns) if name}
     missing = [c for c in HEADER if c not in positions]
     if missing:
         raise InvalidInput(
             "import.bad_header",
             field="header",
+            name=name,
             missing=", ".join(missing),
             expected=",".join(HEADER),
         )
     return {c: positions[c] for c in HEADER}
 
 
-def _rows_from(rows: Iterator[list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows_from(table: TableFile) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, {column: value}) for each data row, numbered as a spreadsheet shows
     them; blank rows (before the header too) are skipped."""
-    numbered = enumerate(rows, start=1)
-    header = next((row for _, row in numbered if not _is_blank(row)), None)
-    if header is None:
-        raise InvalidInput(
-            "import.bad_header", field="header", missing=",".join(HEADER), expected=",".join(HEADER)
-        )
-    positions = _check_header([_cell_text(h) for h in header])
+    numbered = enumerate(table.rows(), start=1)
+    header = next((row for _, row in numbered if not _is_blank(row)), [])
+    positions = _check_header([_cell_text(h) for h in header], table.path.name)
     for number, row in numbered:
         if not _is_blank(row):
             yield number, {c: (row[i] if i < len(row) else None) for c, i in positions.items()}
@@ -357,7 +354,7 @@ def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> Impor
 def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]:
     """The file's valid rows; each bad one is counted and its problems kept in `report`."""
     checks = _FileChecks()
-    for line, raw in _rows_from(table.rows()):
+    for line, raw in _rows_from(table):
         try:
             row = parse_row(line, raw)
             checks.check(row)

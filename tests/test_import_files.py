@@ -304,6 +304,8 @@ HOSTILE: list[tuple[str, object, str]] = [
     ("nul.csv", lambda p: p.write_bytes(csv_text().encode() + b"\x00\x01\x02" * 100), "UTF-16"),
     # Valid Vietnamese UTF-8, then one broken byte: not to be misread as Windows-1258
     ("broken.csv", lambda p: p.write_bytes(csv_text().encode() + b"0,C\xf4ng ty\n"), "5"),
+    ("empty.csv", lambda p: p.write_bytes(b"\r\n\r\n"), "tax_code,company_name"),
+    ("old.xls", lambda p: p.write_bytes(_random(512)), ".xlsx"),
     ("notzip.xlsx", lambda p: p.write_bytes(_random(4096)), ".xlsx"),
     ("text.xlsx", lambda p: p.write_text(csv_text()), ".xlsx"),
     (
