@@ -14,6 +14,7 @@ import click
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import InvalidInput
 from bot.i18n import Translator
+from bot.import_files import TableFile
 from bot.logs import configure_logging
 from bot.reminders import DELETION_SWEEP, JOB_NAMES
 
@@ -77,7 +78,38 @@ def migrate(revision: str) -> None:
     click.echo(f"database at revision {current_revision(database)}")
 
 
-@main.command("import", help="Import customers and subscriptions from a CSV or XLSX file.")
+class _UnreadableFile(click.ClickException):
+    exit_code = 2  # 1 means rows were rejected
+
+
+def _how_read(t: Translator, table: TableFile) -> str:
+    """Which format, encoding and delimiter the import read (so a wrong guess shows)."""
+    if table.is_xlsx:
+        return t("import.read_xlsx", name=table.path.name)
+    encodings = {
+        "utf-8": t("import.encoding.utf8"),
+        "utf-8-sig": t("import.encoding.utf8_bom"),
+        "utf-16": t("import.encoding.utf16"),
+        "cp1258": t("import.encoding.cp1258"),
+    }
+    delimiters = {
+        ",": t("import.delimiter.comma"),
+        ";": t("import.delimiter.semicolon"),
+        "\t": t("import.delimiter.tab"),
+    }
+    return t(
+        "import.read_csv",
+        name=table.path.name,
+        encoding=encodings[table.encoding or "utf-8"],
+        delimiter=delimiters[table.delimiter or ","],
+    )
+
+
+@main.command(
+    "import",
+    help="Import customers and subscriptions from a CSV (UTF-8, UTF-16 or Windows-1258) or "
+    "XLSX file. Exit code 1: rows were rejected; 2: the file cannot be read.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def import_command(file: Path, lang: str) -> None:
@@ -92,10 +124,12 @@ def import_command(file: Path, lang: str) -> None:
     try:
         report = import_file(database, file)
     except InvalidInput as error:
-        raise click.ClickException(t(error.key, **error.params)) from None
+        raise _UnreadableFile(t(error.key, **error.params)) from None
     for row_error in report.errors:
         reason = t(row_error.key, **row_error.params)
         click.echo(t("import.line_error", line=row_error.line, reason=reason), err=True)
+    if report.source is not None:
+        click.echo(_how_read(t, report.source))
     click.echo(
         t(
             "import.summary",

@@ -26,6 +26,21 @@ BUDGET_CODE_FIRST_DIGITS = frozenset("12378")
 # ASCII digits only: `\d` would also take Arabic-Indic or full-width digits, stored as typed.
 _TAX_CODE_CHARS = re.compile(r"[0-9\s.\-]+")
 _SEPARATORS = re.compile(r"[\s.]")
+# What word processors put where `-` was typed (hyphen, non-breaking hyphen, figure, en and em
+# dashes, minus sign, small and full-width hyphen-minus), and invisible characters pasted along
+# with it (soft hyphen, zero-width spaces and joiners, byte order mark).
+_PASTED = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
+    | dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", "")
+)
+# A 12-digit personal id (citizen id) starts with the code of the province where the birth was
+# registered: one of the 63 province codes of the citizen id, between 001 and 096.
+_PROVINCE_CODES = (
+    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 "
+    "035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 "
+    "070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096"
+)
+PERSONAL_ID_PROVINCES = frozenset(_PROVINCE_CODES.split())
 
 
 class Segment(StrEnum):
@@ -74,12 +89,13 @@ def tax_check_digit(first_nine: str) -> int | None:
 
 def looks_like_tax_code(text: str) -> bool:
     """Digits with optional spaces, dots and dashes: the person typed a tax code."""
+    text = text.translate(_PASTED)
     return bool(_TAX_CODE_CHARS.fullmatch(text)) and any(ch.isdigit() for ch in text)
 
 
 def parse_tax_code(raw: str) -> TaxCode:
     """Normalise and check a tax code; the error says exactly what is wrong."""
-    text = raw.strip()
+    text = raw.translate(_PASTED).strip()
     if not text:
         raise InvalidInput("tax_code.empty", field="tax_code")
     if not _TAX_CODE_CHARS.fullmatch(text):
@@ -91,6 +107,8 @@ def parse_tax_code(raw: str) -> TaxCode:
     if not branch and len(root) == 13:
         root, branch = root[:10], root[10:]
     if not branch and len(root) == 12:
+        if root[:3] not in PERSONAL_ID_PROVINCES:
+            raise InvalidInput("tax_code.province", field="tax_code", value=text, province=root[:3])
         return TaxCode(root)
     if len(root) != 10 or (branch and len(branch) != 3) or ("-" in compact and not branch):
         raise InvalidInput("tax_code.length", field="tax_code", value=text, digits=len(root))

@@ -29,6 +29,17 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class FieldErrors(DomainError):
+    """Several inputs are wrong at once (a form's fields, an import row's columns); each is
+    shown next to its field."""
+
+    default_key = "error.invalid"
+
+    def __init__(self, errors: dict[str, InvalidInput]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
 class NotFound(DomainError):
     default_key = "error.not_found"
 

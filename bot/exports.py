@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -12,6 +10,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from bot.authz import Authorizer, Permission
+from bot.csv_files import csv_bytes
 from bot.errors import InvalidInput
 from bot.services import Services
 from storage.repositories import exports as export_repo
@@ -82,15 +81,6 @@ def request_export(
     return month
 
 
-def _csv(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    writer.writerows(rows)
-    # UTF-8 with a BOM so spreadsheet programs read Vietnamese correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def month_files(services: Services, month: date) -> list[CsvFile]:
     tz: ZoneInfo = services.settings.tz
     start = datetime.combine(month, time.min, tz)
@@ -100,8 +90,10 @@ def month_files(services: Services, month: date) -> list[CsvFile]:
         transfers = export_repo.transfers_received(session, start, end)
     label = f"{month:%Y-%m}"
     return [
-        CsvFile(f"don-hang-luu-tru-{label}.csv", _csv(ORDER_COLUMNS, orders), len(orders)),
+        CsvFile(f"don-hang-luu-tru-{label}.csv", csv_bytes(ORDER_COLUMNS, orders), len(orders)),
         CsvFile(
-            f"giao-dich-ngan-hang-{label}.csv", _csv(TRANSFER_COLUMNS, transfers), len(transfers)
+            f"giao-dich-ngan-hang-{label}.csv",
+            csv_bytes(TRANSFER_COLUMNS, transfers),
+            len(transfers),
         ),
     ]

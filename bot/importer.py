@@ -6,23 +6,24 @@ the same file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.customers import (
     Segment,
+    TaxCode,
     parse_budget_code,
     parse_email,
     parse_phone,
     parse_segment,
     parse_tax_code,
 )
-from bot.errors import InvalidInput
+from bot.errors import FieldErrors, InvalidInput
+from bot.import_files import TableFile, open_table
 from bot.subscriptions import Product
 from bot.text import clean_line, fold
 from storage.db import Database
@@ -100,6 +101,7 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+    source: TableFile | None = None  # how the file was read
 
     @property
     def total(self) -> int:
@@ -122,49 +124,138 @@ def parse_date(value: Any, column: str) -> date:
         raise InvalidInput("date.invalid", field=column, value=text[:40]) from None
 
 
+def _cell_text(value: Any) -> str:
+    """A cell as text; a whole number stays whole (Excel keeps codes typed as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def _text(raw: dict[str, Any], column: str) -> str:
-    value = raw.get(column)
-    text = "" if value is None else clean_line(str(value), 1000)
+    text = clean_line(_cell_text(raw.get(column)), 1000)
     limit = MAX_LENGTHS.get(column)
     if limit and len(text) > limit:
         raise InvalidInput("field.too_long", field=column, name=column, max=limit)
     return text
 
 
-def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
-    """Validate one row; the first problem found is raised as InvalidInput."""
-    for column in REQUIRED:
-        if not _text(raw, column) and not isinstance(raw.get(column), date):
-            raise InvalidInput("field.required", field=column, name=column)
-    tax_code = parse_tax_code(_text(raw, "tax_code"))
-    segment = parse_segment(_text(raw, "segment"))
-    budget_text = _text(raw, "budget_code")
+def parse_tax_code_cell(text: str, *, numeric: bool = False) -> TaxCode:
+    """A tax code from a file; one whose leading zeros Excel dropped gets a hint saying so."""
+    try:
+        return parse_tax_code(text)
+    except InvalidInput as error:
+        # A 10-digit code read as a number keeps 9 digits, a branch code 12, a personal id
+        # (which starts 0 or 00) 11 or 10; only a number cell tells the last one from a typo.
+        if text.isdigit() and (numeric or len(text) in (9, 11) or error.key == "tax_code.province"):
+            for width in (10, 12, 13):
+                if len(text) < width:
+                    try:
+                        fixed = parse_tax_code(text.zfill(width))
+                    except InvalidInput:
+                        continue
+                    raise InvalidInput(
+                        "import.tax_code_lost_zero",
+                        field="tax_code",
+                        value=text,
+                        digits=len(text),
+                        fixed=fixed.value,
+                    ) from None
+        raise
+
+
+T = TypeVar("T")
+
+
+class _Cells:
+    """One row's cells, read column by column; every problem is kept (one per column)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.errors: dict[str, InvalidInput] = {}
+
+    def text(self, column: str) -> str:
+        try:
+            text = _text(self.raw, column)
+        except InvalidInput as error:
+            self.errors[column] = error
+            return ""
+        if not text and column in REQUIRED and not isinstance(self.raw.get(column), date):
+            self.errors[column] = InvalidInput("field.required", field=column, name=column)
+        return text
+
+    def parse(self, column: str, parse: Callable[[str], T]) -> T | None:
+        """The column's text through `parse`, or None when the cell is missing or wrong."""
+        text = self.text(column)
+        if column in self.errors:
+            return None
+        try:
+            return parse(text)
+        except InvalidInput as error:
+            self.errors[column] = error
+            return None
+
+
+def _budget_code(text: str, segment: Segment | None) -> str | None:
     if segment is Segment.PUBLIC:
-        if not budget_text:
+        if not text:
             raise InvalidInput("budget_code.required", field="budget_code")
-        budget_code: str | None = parse_budget_code(budget_text)
-    elif budget_text:
+        return parse_budget_code(text)
+    if text and segment is not None:
         raise InvalidInput("budget_code.enterprise", field="budget_code")
-    else:
-        budget_code = None
-    email = _text(raw, "contact_email")
-    phone = _text(raw, "contact_phone")
-    owner = _text(raw, "owner") or None
-    if owner and not _SLACK_USER.fullmatch(owner):
-        raise InvalidInput("owner.invalid", field="owner", value=owner)
-    product_text = _text(raw, "product").upper()
-    if product_text not in Product.__members__:
-        raise InvalidInput("product.unknown", field="product", value=_text(raw, "product"))
-    contract_no = _text(raw, "contract_no")
-    if not _CONTRACT_NO.fullmatch(contract_no):
-        raise InvalidInput("contract_no.invalid", field="contract_no", value=contract_no)
-    starts_on = parse_date(raw.get("starts_on"), "starts_on")
-    expires_on = parse_date(raw.get("expires_on"), "expires_on")
-    if starts_on > expires_on:
-        raise InvalidInput(
+    return None
+
+
+def _owner(text: str) -> str | None:
+    if text and not _SLACK_USER.fullmatch(text):
+        raise InvalidInput("owner.invalid", field="owner", value=text)
+    return text or None
+
+
+def _product(text: str) -> Product:
+    if text.upper() not in Product.__members__:
+        raise InvalidInput("product.unknown", field="product", value=text)
+    return Product[text.upper()]
+
+
+def _contract_no(text: str) -> str:
+    if not _CONTRACT_NO.fullmatch(text):
+        raise InvalidInput("contract_no.invalid", field="contract_no", value=text)
+    return text
+
+
+def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
+    """Validate one row; all its problems are raised together as FieldErrors (by column)."""
+    cells = _Cells(raw)
+    numeric = isinstance(raw.get("tax_code"), (int, float))
+    tax_code = cells.parse("tax_code", lambda t: parse_tax_code_cell(t, numeric=numeric))
+    name = cells.text("company_name")
+    address = cells.text("address")
+    segment = cells.parse("segment", parse_segment)
+    budget_code = cells.parse("budget_code", lambda t: _budget_code(t, segment))
+    contact_name = cells.text("contact_name")
+    email = cells.parse(
+        "contact_email", lambda t: parse_email(t, field="contact_email") if t else ""
+    )
+    phone = cells.parse(
+        "contact_phone", lambda t: parse_phone(t, field="contact_phone") if t else ""
+    )
+    owner = cells.parse("owner", _owner)
+    product = cells.parse("product", _product)
+    contract_no = cells.parse("contract_no", _contract_no)
+    starts_on = cells.parse("starts_on", lambda _: parse_date(raw.get("starts_on"), "starts_on"))
+    expires_on = cells.parse(
+        "expires_on", lambda _: parse_date(raw.get("expires_on"), "expires_on")
+    )
+    if starts_on and expires_on and starts_on > expires_on:
+        cells.errors["starts_on"] = InvalidInput(
             "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
         )
-    name = _text(raw, "company_name")
+    if cells.errors:
+        raise FieldErrors(cells.errors)
+    assert tax_code and segment and email is not None and phone is not None
+    assert product and contract_no and starts_on and expires_on
     return ImportRow(
         line=line,
         customer=CustomerRecord(
@@ -172,16 +263,16 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
             tax_code_root=tax_code.root,
             name=name,
             name_folded=fold(name),
-            address=_text(raw, "address"),
+            address=address,
             segment=segment.value,
             budget_code=budget_code,
-            contact_name=_text(raw, "contact_name"),
-            contact_email=parse_email(email, field="contact_email") if email else "",
-            contact_phone=parse_phone(phone, field="contact_phone") if phone else "",
+            contact_name=contact_name,
+            contact_email=email,
+            contact_phone=phone,
             owner=owner,
         ),
         subscription=SubscriptionRecord(
-            product=Product[product_text].value,
+            product=product.value,
             contract_no=contract_no,
             starts_on=starts_on,
             expires_on=expires_on,
@@ -189,51 +280,34 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     )
 
 
-def _check_header(columns: list[str]) -> dict[str, int]:
+def _check_header(columns: list[str], name: str) -> dict[str, int]:
     positions = {name.strip().lower(): i for i, name in enumerate(columns) if name}
     missing = [c for c in HEADER if c not in positions]
     if missing:
         raise InvalidInput(
             "import.bad_header",
             field="header",
+            name=name,
             missing=", ".join(missing),
             expected=",".join(HEADER),
         )
     return {c: positions[c] for c in HEADER}
 
 
-def _rows_from(rows: Iterator[list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
-    header = next(rows, None)
-    if header is None:
-        raise InvalidInput(
-            "import.bad_header", field="header", missing=",".join(HEADER), expected=",".join(HEADER)
-        )
-    positions = _check_header([str(h or "") for h in header])
-    for line, row in enumerate(rows, start=2):
-        if not any(cell not in (None, "") for cell in row):
-            continue
-        yield line, {c: (row[i] if i < len(row) else None) for c, i in positions.items()}
+def _rows_from(table: TableFile) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, {column: value}) for each data row, numbered as a spreadsheet shows
+    them; blank rows (before the header too) are skipped."""
+    numbered = enumerate(table.rows(), start=1)
+    header = next((row for _, row in numbered if not _is_blank(row)), [])
+    positions = _check_header([_cell_text(h) for h in header], table.path.name)
+    for number, row in numbered:
+        if not _is_blank(row):
+            yield number, {c: (row[i] if i < len(row) else None) for c, i in positions.items()}
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, {column: value}) for every non-empty data row of a CSV or XLSX file."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            sample = handle.readline()
-            handle.seek(0)
-            delimiter = ";" if sample.count(";") > sample.count(",") else ","
-            yield from _rows_from(iter(csv.reader(handle, delimiter=delimiter)))
-    elif suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            yield from _rows_from(list(r) for r in workbook.active.iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    else:
-        raise InvalidInput("import.unknown_format", field="file", name=path.name)
+def _is_blank(row: list[Any]) -> bool:
+    # Counted in C: a sheet may hold a million empty rows.
+    return row.count(None) + row.count("") == len(row)
 
 
 class _FileChecks:
@@ -258,30 +332,46 @@ class _FileChecks:
 
 def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> ImportReport:
     """Import every good row of `path` in batches; report the bad ones."""
-    report = ImportReport()
-    checks = _FileChecks()
+    table = open_table(path)
+    report = ImportReport(source=table)
     batch: list[ImportRow] = []
-    for line, raw in read_rows(path):
-        try:
-            row = parse_row(line, raw)
-            checks.check(row)
-        except InvalidInput as error:
-            report.rejected += 1
-            report.errors.append(RowError(line, error.key, error.params))
-            continue
-        batch.append(row)
-        if len(batch) >= batch_size:
-            _apply(db, batch, report)
-            batch = []
-    if batch:
-        _apply(db, batch, report)
+    try:
+        for row in _checked_rows(table, report):
+            batch.append(row)
+            if len(batch) >= batch_size:
+                _apply(db, batch, report)
+                batch = []
+    except InvalidInput:
+        _apply(db, batch, report)  # a sheet damaged halfway: the good rows before it are kept
+        raise
+    _apply(db, batch, report)
     if report.added or report.updated:
         with db.session() as session:
             import_repo.refresh_statistics(session)
     return report
 
 
+def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]:
+    """The file's valid rows; each bad one is counted and its problems kept in `report`."""
+    checks = _FileChecks()
+    for line, raw in _rows_from(table):
+        try:
+            row = parse_row(line, raw)
+            checks.check(row)
+        except FieldErrors as failed:
+            errors = list(failed.errors.values())
+        except InvalidInput as error:
+            errors = [error]
+        else:
+            yield row
+            continue
+        report.rejected += 1
+        report.errors.extend(RowError(line, e.key, e.params) for e in errors)
+
+
 def _apply(db: Database, batch: list[ImportRow], report: ImportReport) -> None:
+    if not batch:
+        return
     with db.session() as session:
         outcome = import_repo.upsert_rows(
             session,

@@ -17,7 +17,7 @@ from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
-from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
+from bot.errors import FieldErrors, InvalidInput, NotEligible, NotFound
 from bot.services import Services
 from bot.subscriptions import LifecycleState, Product
 from bot.text import clean_line
@@ -45,16 +45,6 @@ class OrderStatus(StrEnum):
     PAID = "paid"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
-
-
-class FieldErrors(DomainError):
-    """Several inputs are wrong at once; each is shown next to its field."""
-
-    default_key = "error.invalid"
-
-    def __init__(self, errors: dict[str, InvalidInput]) -> None:
-        super().__init__()
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,14 @@ from bot.text import fold
         ("0101243150001", "0101243150-001"),
         (" 0101243150 ", "0101243150"),
         ("001203004567", "001203004567"),  # personal id, 12 digits, no check digit
+        ("096203004567", "096203004567"),
+        # Pasted from Word: en dash, em dash, minus sign, non-breaking hyphen, soft hyphen, NBSP
+        ("0101243150\u2013001", "0101243150-001"),
+        ("0101243150 \u2014 001", "0101243150-001"),
+        ("0101243150\u2212001", "0101243150-001"),
+        ("0101243150\u2011001", "0101243150-001"),
+        ("0101243150\u00a0\u2010\u00a0001", "0101243150-001"),
+        ("0101\u00ad243150", "0101243150"),
     ],
 )
 def test_valid_tax_codes_are_normalised(raw: str, expected: str) -> None:
@@ -48,12 +56,44 @@ def test_valid_tax_codes_are_normalised(raw: str, expected: str) -> None:
         ("0101243150-01", "tax_code.length"),
         ("0101243150--001", "tax_code.format"),
         ("01O1243150", "tax_code.characters"),
+        ("0101243150\u2013\u2013001", "tax_code.format"),
+        # 12 digits: the first three must be a province code of the citizen id
+        ("000203004567", "tax_code.province"),
+        ("003203004567", "tax_code.province"),
+        ("097203004567", "tax_code.province"),
+        ("101243150001", "tax_code.province"),
     ],
 )
 def test_invalid_tax_codes_say_what_is_wrong(raw: str, key: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_tax_code(raw)
     assert caught.value.key == key
+
+
+PROVINCE_CODES = (
+    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 "
+    "035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 "
+    "070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096"
+)
+PROVINCES = PROVINCE_CODES.split()
+
+
+def test_personal_ids_start_with_one_of_63_province_codes() -> None:
+    assert len(PROVINCES) == 63
+    accepted = set()
+    for code in range(1000):
+        try:
+            parse_tax_code(f"{code:03d}203004567")
+            accepted.add(f"{code:03d}")
+        except InvalidInput as error:
+            assert error.key == "tax_code.province"
+            assert error.params["province"] == f"{code:03d}"
+    assert accepted == set(PROVINCES)
+
+
+def test_pasted_dashes_also_reach_lookup() -> None:
+    query = parse_lookup_query("0101243150\u2013001")
+    assert query.tax_code is not None and query.tax_code.value == "0101243150-001"
 
 
 def test_check_digit_follows_the_weights() -> None:

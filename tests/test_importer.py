@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 
+from bot.customers import customer_card
 from bot.importer import HEADER, import_file
+from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
 from storage.models import Customer, Subscription
 from tests.factories import row, tax_code, write_csv
@@ -184,3 +187,34 @@ def test_import_refreshes_planner_statistics(db: Database, tmp_path: Path) -> No
             text("SELECT reltuples FROM pg_class WHERE oid = 'customers'::regclass")
         )
     assert estimated == customers
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "customers.csv"
+# The sample's expiry dates are fixed: these are its states in December 2026 (README).
+SAMPLE_DAYS = (date(2026, 12, 1), date(2026, 12, 10))
+
+
+@pytest.mark.parametrize("today", SAMPLE_DAYS)
+def test_sample_file_shows_every_state(db: Database, today: date) -> None:
+    report = import_file(db, SAMPLE)
+    assert (report.added, report.rejected) == (7, 0), report.errors
+    with db.session() as session:
+        found = session.scalars(select(Customer).options(selectinload(Customer.subscriptions)))
+        cards = {c.name: customer_card(c, today) for c in found}
+    states = {c.name: [s.lifecycle.state for s in c.subscriptions] for c in cards.values()}
+    assert states == {
+        "Công ty Cổ phần MISA": [LifecycleState.ACTIVE],
+        "Chi nhánh Công ty Cổ phần MISA tại Đà Nẵng": [LifecycleState.ACTIVE],
+        "Công ty TNHH Thương mại Hoàng Long": [LifecycleState.EXPIRED],
+        "Công ty Cổ phần Xây dựng Minh Phát": [LifecycleState.EXPIRED],
+        "Công ty TNHH Dịch vụ Ánh Dương": [LifecycleState.DATA_DELETED],
+        "Sở Tài chính tỉnh Bắc Ninh": [LifecycleState.ACTIVE],
+        "Hộ kinh doanh Nguyễn Văn An": [LifecycleState.ACTIVE],
+    }
+    demo = cards["Công ty TNHH Thương mại Hoàng Long"].subscriptions[0]
+    assert demo.can_order_storage and demo.lifecycle.grace_days_left >= 15
+    soon = cards["Chi nhánh Công ty Cổ phần MISA tại Đà Nẵng"].subscriptions[0]
+    assert soon.lifecycle.days_until_expiry <= 30  # in the expiry reminders
+    public = cards["Sở Tài chính tỉnh Bắc Ninh"]
+    assert public.is_public and public.budget_code == "1012345"
+    assert [s.product for s in public.subscriptions] == [Product.IGOV]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.csv_files import csv_bytes
 from bot.i18n import Translator
 from bot.reminders import AccountItem, SweepReport
 from handlers.blocks import kit
@@ -248,15 +247,10 @@ def deleted_columns(t: Translator, day: date) -> list[Column]:
 def accounts_csv(
     t: Translator, items: Iterable[AccountItem], columns: Sequence[Column], *, name: str
 ) -> CsvFile:
-    """The full list as CSV (UTF-8 with BOM, so spreadsheet programs read Vietnamese right)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([t(key) for key, _ in columns])
-    count = 0
-    for item in items:
-        writer.writerow([getter(item) for _, getter in columns])
-        count += 1
-    content = buffer.getvalue().encode("utf-8-sig")
+    """The full list as CSV, for spreadsheet programs (`bot.csv_files`)."""
+    rows = [[getter(item) for _, getter in columns] for item in items]
+    content = csv_bytes([t(key) for key, _ in columns], rows)
+    count = len(rows)
     return CsvFile(
         filename=name,
         title=name,
