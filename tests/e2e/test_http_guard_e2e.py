@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import bot_env
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 WEBHOOK_KEY = "webhook-key-for-the-guard-tests"

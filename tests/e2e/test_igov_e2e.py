@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import AuditEvent, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -37,7 +38,6 @@ from tests.e2e.igov_steps import (
 )
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.metadata import CustomerRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import Customer, IgovOrder, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -28,7 +29,6 @@ from tests.e2e.igov_steps import (
 )
 from tests.igov_data import ENTERPRISE, HTML, PDF, PNG, PUBLIC, PUBLIC_2, PUBLIC_NO_IGOV
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 

@@ -21,6 +21,7 @@ from bot.config import load_settings
 from bot.importer import import_file
 from bot.vietqr import parse_payload
 from handlers.metadata import SubscriptionRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import Subscription
 from tests.conftest import bot_env
@@ -38,7 +39,6 @@ from tests.e2e.storage_steps import (
 )
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 

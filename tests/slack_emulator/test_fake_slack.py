@@ -1,7 +1,7 @@
-"""The test rig itself: the fake Slack accepts what Slack accepts and rejects what Slack rejects.
+"""The Slack emulator accepts what Slack accepts and rejects what Slack rejects.
 
-Driven with the real slack_sdk WebClient (and a real slack_bolt App for the signed client), so the
-rig is proven against the same libraries the bot uses.
+Driven with the real slack_sdk WebClient (and a real slack_bolt App for the signed client of
+tests/rig/), so the emulator is proven against the same libraries the bot uses.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 
-from tests.rig import blockkit
-from tests.rig.fake_slack import FakeSlack
+from slack_emulator import FakeSlack, blockkit
 from tests.rig.slack_client import SignedSlack, SubmissionBlocked
 
 TOKEN = "xoxb-test"
