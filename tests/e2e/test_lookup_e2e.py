@@ -55,13 +55,6 @@ def bot(
     process.stop()
 
 
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
-
-
 @pytest.mark.parametrize("query", ["0101243150", "lookup 0101 243 150", "lookup 0101.243.150"])
 def test_tax_code_answers_with_the_customer(slack: SignedSlack, query: str) -> None:
     ack = slack.check_ack(slack.command(query))

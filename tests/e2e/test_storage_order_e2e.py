@@ -38,7 +38,7 @@ from tests.e2e.storage_steps import (
     webhook,
 )
 from tests.factories import row, tax_code, write_csv
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
@@ -91,13 +91,6 @@ def bot(
     process = BotProcess(env, home / "bot.log").start()
     yield process
     process.stop()
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
 
 
 def subscription_id(database: Database, contract_no: str) -> int:
