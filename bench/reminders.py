@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from slack_emulator import FakeSlack  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -43,7 +44,6 @@ from storage.models import (  # noqa: E402
     StorageOrder,
     Subscription,
 )
-from tests.rig.fake_slack import FakeSlack  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OWNERS = [f"U0OWN{n:04d}" for n in range(300)]

@@ -45,10 +45,9 @@ from sqlalchemy import select
 from bench.common import BACKENDS, OUT, dataset, header, load, percentile, verdict
 from bench.lookup import name_queries, sample_customers
 from handlers.metadata import SubscriptionRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import Subscription
-from tests.rig import fake_slack as fake_slack_module
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -333,12 +332,14 @@ def main() -> None:
     )
     args = parser.parse_args()
     header(f"End to end through serve, {args.clients} concurrent clients", args.backend)
-    # Clicks are prepared before the run; Slack's 3-second trigger lifetime is for people.
-    fake_slack_module.TRIGGER_TTL = 3600.0
     rng = random.Random(5)
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="serve-load-", dir=OUT))
-    with dataset(args.backend, args.customers) as url, FakeSlack(bot_token=TOKEN) as fake:
+    # Clicks are prepared before the run; Slack's 3-second trigger lifetime is for people.
+    with (
+        dataset(args.backend, args.customers) as url,
+        FakeSlack(bot_token=TOKEN, trigger_ttl=3600.0) as fake,
+    ):
         db = Database(url)
         customers = sample_customers(db, rng, 5000)
         db.dispose()

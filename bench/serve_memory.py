@@ -26,8 +26,8 @@ from sqlalchemy import inspect, text
 from bench.common import BACKENDS, OUT, dataset, header, load, verdict
 from bench.lookup import name_queries, sample_customers
 from bench.serve_load import CHANNEL, SECRET, TOKEN, Server, command_body, run_clients, users
+from slack_emulator import FakeSlack
 from storage.db import Database
-from tests.rig.fake_slack import FakeSlack
 
 BUDGET_MB = 200.0
 

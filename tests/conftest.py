@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import Clock
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.rig.bot_process import BOT_TOKEN, SIGNING_SECRET
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import PostgresServer
 from tests.rig.smtp import SmtpSink
 

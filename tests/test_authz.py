@@ -9,8 +9,8 @@ from bot.authz import MATRIX, Authorizer, NoGroups, Permission, Role
 from bot.config import load_settings
 from bot.errors import NotAuthorized
 from handlers.directory import SlackGroups
+from slack_emulator import FakeSlack
 from tests.rig.bot_process import BOT_TOKEN
-from tests.rig.fake_slack import FakeSlack
 
 # One person per role, each given by id or by user group, and one with no role at all.
 PEOPLE = {

@@ -14,7 +14,7 @@ from bot.reminders import AccountItem, SweepReport
 from handlers.blocks import reminders as blocks
 from handlers.blocks.kit import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
 from handlers.metadata import SubscriptionRef
-from tests.rig import blockkit
+from slack_emulator import blockkit
 
 TODAY = date(2026, 6, 15)
 

@@ -19,13 +19,13 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.importer import import_file
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import IgovOrder
 from tests import reminders_dataset as ds
 from tests.conftest import bot_env
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import BOT_TOKEN
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import PostgresServer
 
 POSTS = ("chat.postMessage", "files.completeUploadExternal")

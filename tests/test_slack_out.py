@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from bot.outbox import OutboxJob, OutboxWorker
 from handlers.slack_api import retry_handlers
 from handlers.slack_out import ChannelPacer, SlackOut
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 from tests.conftest import FixedClock
-from tests.rig.fake_slack import FakeSlack
 
 CHANNEL = "C_ORDERS"
 

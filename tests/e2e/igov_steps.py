@@ -19,10 +19,10 @@ from bot.licence_cards import RequestCard
 from bot.licences import RequestForm, prepare_request, submit_request
 from bot.services import Services
 from handlers.igov_metadata import OrderRef
+from slack_emulator import FakeSlack
 from tests.conftest import bot_env
 from tests.igov_data import PDF, PNG, import_igov_customers
 from tests.rig.bot_process import BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 TODAY = Clock(load_settings(_env_file=None).tz).today()

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
+from slack_emulator import FakeSlack
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.rig.bot_process import BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 MISA = "0101243150"

@@ -31,6 +31,7 @@ from handlers.igov_metadata import (
     RequestFormState,
 )
 from handlers.metadata import MetadataError
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import (
     BankTransaction,
@@ -57,8 +58,7 @@ from tests.e2e.igov_steps import (
 from tests.e2e.test_storage_order_e2e import BANK, open_form
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import HTML, PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
@@ -112,24 +112,10 @@ def bot(
 
 
 @pytest.fixture(scope="module")
-def db(module_database_url: str, bot: BotProcess) -> Iterator[Database]:
-    database = Database(module_database_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture(scope="module")
 def services(module_database_url: str, bot: BotProcess) -> Iterator[Services]:
     created = use_cases(module_database_url)
     yield created
     created.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
 
 
 WRITTEN = (StorageOrder, IgovOrder, LicenceRequest, LicenceDocument, BankTransaction)

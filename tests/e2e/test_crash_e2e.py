@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.importer import import_file
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import AuditEvent, LicenceRequest, StorageOrder
 from tests.conftest import bot_env
@@ -21,7 +22,6 @@ from tests.e2e.storage_steps import BANK, MISA, open_form, order_message, order_
 from tests.factories import row, write_csv
 from tests.igov_data import PUBLIC, import_igov_customers
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 

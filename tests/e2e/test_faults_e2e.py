@@ -22,6 +22,7 @@ from bot.importer import import_file
 from bot.services import Services
 from handlers.igov_metadata import OrderRef
 from handlers.metadata import CustomerRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import LicenceRequest, OutboxMessage
 from tests.conftest import bot_env
@@ -50,8 +51,7 @@ from tests.e2e.test_storage_order_e2e import (
 )
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
@@ -106,20 +106,6 @@ def bot(
     process = BotProcess(env, home / "bot.log").start()
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def db(module_database_url: str, bot: BotProcess) -> Iterator[Database]:
-    database = Database(module_database_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture(scope="module")

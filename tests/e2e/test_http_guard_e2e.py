@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import bot_env
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 
 WEBHOOK_KEY = "webhook-key-for-the-guard-tests"
@@ -71,13 +71,6 @@ def bot(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iter
     process.start()
     yield process
     process.stop()
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
 
 
 def _command_body(response_url: str) -> bytes:

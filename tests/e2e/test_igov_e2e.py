@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import AuditEvent, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -36,8 +37,7 @@ from tests.e2e.igov_steps import (
     wait_update,
 )
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 
 
@@ -46,20 +46,6 @@ def bot(
     module_database_url: str, fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BotProcess]:
     yield from start_bot(module_database_url, fake_slack, tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def db(module_database_url: str, bot: BotProcess) -> Iterator[Database]:
-    database = Database(module_database_url)
-    yield database
-    database.dispose()
 
 
 def test_seed_walkthrough_order_request_approval_and_second_purchase(

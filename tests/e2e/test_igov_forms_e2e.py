@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.metadata import CustomerRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import Customer, IgovOrder, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -27,8 +28,7 @@ from tests.e2e.igov_steps import (
     upload,
 )
 from tests.igov_data import ENTERPRISE, HTML, PDF, PNG, PUBLIC, PUBLIC_2, PUBLIC_NO_IGOV
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 
 
@@ -37,20 +37,6 @@ def bot(
     module_database_url: str, fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BotProcess]:
     yield from start_bot(module_database_url, fake_slack, tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def db(module_database_url: str, bot: BotProcess) -> Iterator[Database]:
-    database = Database(module_database_url)
-    yield database
-    database.dispose()
 
 
 def count(db: Database, model: type) -> int:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from bot.importer import import_file
+from slack_emulator import FakeSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.e2e.igov_steps import (
@@ -53,7 +54,6 @@ from tests.e2e.test_storage_order_e2e import (
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import PUBLIC, igov_rows
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.postgres import PostgresServer
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink

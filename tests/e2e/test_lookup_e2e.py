@@ -12,12 +12,12 @@ import pytest
 from bot.clock import Clock
 from bot.config import load_settings
 from bot.importer import import_file
+from slack_emulator import FakeSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 
 TODAY = Clock(load_settings(_env_file=None).tz).today()
@@ -53,13 +53,6 @@ def bot(
     process.start()
     yield process
     process.stop()
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
 
 
 @pytest.mark.parametrize("query", ["0101243150", "lookup 0101 243 150", "lookup 0101.243.150"])

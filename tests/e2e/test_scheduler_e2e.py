@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.importer import import_file
+from slack_emulator import FakeSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import BotProcess
-from tests.rig.fake_slack import FakeSlack
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OWNER, SALES = "U0LAN", "C0SALES"

@@ -22,6 +22,7 @@ from bot.config import load_settings
 from bot.importer import import_file
 from bot.vietqr import parse_payload
 from handlers.metadata import SubscriptionRef
+from slack_emulator import FakeSlack
 from storage.db import Database
 from storage.models import Subscription
 from tests.conftest import bot_env
@@ -38,8 +39,7 @@ from tests.e2e.storage_steps import (
     webhook,
 )
 from tests.factories import row, tax_code, write_csv
-from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.fake_slack import FakeSlack
+from tests.rig.bot_process import BotProcess
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
@@ -93,13 +93,6 @@ def bot(
     process = BotProcess(env, home / "bot.log").start()
     yield process
     process.stop()
-
-
-@pytest.fixture
-def slack(bot: BotProcess, fake_slack: FakeSlack) -> Iterator[SignedSlack]:
-    client = SignedSlack(bot.events_url, SIGNING_SECRET, fake_slack)
-    yield client
-    client.close()
 
 
 def subscription_id(database: Database, contract_no: str) -> int:

@@ -24,8 +24,7 @@ from typing import Any, TypedDict, Unpack
 
 import httpx
 
-from tests.rig import blockkit
-from tests.rig.fake_slack import FakeSlack
+from slack_emulator import FakeSlack, blockkit
 
 _VIEW_TYPES = ("modal", "home")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
