@@ -127,7 +127,7 @@ def test_seed_walkthrough_order_request_approval_and_second_purchase(
     updated = approval(fake, message)
     assert action_ids(updated) == []
     assert "KTLicense – Đã duyệt" in texts(updated["blocks"])
-    assert f"Đã duyệt bởi <@{BOSS}>" in texts(updated["blocks"])
+    assert f"<@{BOSS}> đã duyệt lúc" in texts(updated["blocks"])
     notice = wait_message(fake, "D" + LEAD, lambda p: code in p["text"], mark)
     assert "đã được duyệt" in texts(notice["blocks"])
     channel = fake.channel_of(order_message["ts"])
@@ -176,7 +176,7 @@ def test_rejection_with_a_reason(slack: SignedSlack, fake_slack: FakeSlack, db: 
     updated = approval(fake, message)
     assert action_ids(updated) == []
     assert "Quyết định cấp nguồn thiếu chữ ký" in texts(updated["blocks"])
-    assert f"Từ chối bởi <@{BOSS2}>" in texts(updated["blocks"])
+    assert f"<@{BOSS2}> đã từ chối lúc" in texts(updated["blocks"])
     notice = wait_message(fake, "D" + LEAD, lambda p: code in p["text"], mark)
     assert "thiếu chữ ký" in texts(notice["blocks"])
     with db.session() as session:
