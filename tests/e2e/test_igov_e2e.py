@@ -222,7 +222,7 @@ def test_concurrent_decisions_give_exactly_one(
         thread.join()
     assert all(a.status_code == 200 for a in acks.values())
     # Buttons are acknowledged first and decided after: wait for what the decision sends.
-    decided = wait_update(fake, APPROVALS, message["ts"], " bởi <@", mark)
+    decided = wait_update(fake, APPROVALS, message["ts"], "> đã ", mark)
     assert action_ids(decided) == []
     with db.session() as session:
         request = session.scalar(select(LicenceRequest).where(LicenceRequest.code == code))
@@ -238,7 +238,7 @@ def test_concurrent_decisions_give_exactly_one(
         )
         assert decisions == 1
         winner = request.decided_by
-    assert f"bởi <@{winner}>" in texts(decided["blocks"])
+    assert f"<@{winner}> đã " in texts(decided["blocks"])
     loser = BOSS2 if winner == BOSS else BOSS
     # The slower one is told who decided first (ephemeral, or in the reject form).
     told = f"<@{winner}>"
