@@ -230,7 +230,7 @@ def test_the_whole_procedure(
 
     storage_until = (EXPIRED_ON + relativedelta(months=36)).strftime("%d/%m/%Y")
     lookup = text_of(slack.check_ack(slack.command(MISA)))
-    assert f"lưu trữ chỉ đọc đến {storage_until}" in lookup
+    assert f"*Lưu trữ chỉ đọc* đến hết ngày {storage_until}" in lookup
     assert "Đã thanh toán" in browser_view(page_url)["text"]
 
     history = text_of(slack.check_ack(slack.command(f"order {order_no.lower()}")))
