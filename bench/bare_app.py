@@ -55,7 +55,8 @@ def main() -> None:
         token=os.environ["SLACK_BOT_TOKEN"],
         base_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
     )
-    web = Starlette(routes=slack_routes(bare_app(os.environ["SLACK_SIGNING_SECRET"], client)))
+    secret = os.environ["SLACK_SIGNING_SECRET"]
+    web = Starlette(routes=slack_routes(bare_app(secret, client), secret))
     serve_http(web, host=args.host, port=args.port, log_level=level)
 
 

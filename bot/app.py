@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from bot.authz import Authorizer
 from bot.config import Settings
@@ -31,6 +32,7 @@ from handlers import (
 )
 from handlers.context import Context
 from handlers.directory import SlackGroups
+from handlers.http_guard import BodyGuard
 from handlers.locale import UserLanguages
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
@@ -99,7 +101,10 @@ def build_runtime(
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
     if not socket_mode:
-        routes += slack_routes(bolt)
+        secret = settings.slack_signing_secret
+        if secret is None:  # the settings refuse HTTP mode without it; never serve unchecked
+            raise RuntimeError("HTTP mode needs SLACK_SIGNING_SECRET")
+        routes += slack_routes(bolt, secret.get_secret_value())
     for web_flow in WEB_FLOWS:
         routes += web_flow.routes(ctx)
 
@@ -118,6 +123,10 @@ def build_runtime(
             services.outbox.stop()
 
     web = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={404: order_page.not_found}
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: order_page.not_found},
+        # Every route's body is bounded in size and time while it streams in.
+        middleware=[Middleware(BodyGuard)],
     )
     return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)

@@ -56,7 +56,7 @@ def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     _require(settings, "slack_app_token" if socket_mode else "slack_signing_secret")
     configure_logging(settings)
     runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
-    upgrade(runtime.services.db)
+    upgrade(runtime.services.db, local_timezone=settings.bot_timezone)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -73,7 +73,7 @@ def migrate(revision: str) -> None:
 
     settings = _settings()
     database = Database(settings.effective_database_url)
-    upgrade(database, revision)
+    upgrade(database, revision, local_timezone=settings.bot_timezone)
     click.echo(f"database at revision {current_revision(database)}")
 
 
@@ -88,7 +88,7 @@ def import_command(file: Path, lang: str) -> None:
     settings = _settings()
     t = Translator(lang)
     database = Database(settings.effective_database_url)
-    upgrade(database)
+    upgrade(database, local_timezone=settings.bot_timezone)
     try:
         report = import_file(database, file)
     except InvalidInput as error:
@@ -136,7 +136,7 @@ def jobs_list(lang: str) -> None:
     settings = _settings()
     t = Translator(lang)
     services = Services.create(settings)
-    upgrade(services.db)
+    upgrade(services.db, local_timezone=settings.bot_timezone)
     rows = [(t("jobs.column.name"), t("jobs.column.schedule"), t("jobs.column.next_run"))]
     for job in Scheduler(services).jobs():
         next_run = t.moment(job.next_run, settings.tz) if job.next_run else "—"
@@ -169,7 +169,7 @@ def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
     configure_logging(settings)
     runtime = build_runtime(settings)
     services = runtime.services
-    upgrade(services.db)
+    upgrade(services.db, local_timezone=settings.bot_timezone)
     try:
         outcome = run_job(services, name, at)
     except SettingsError as exc:
@@ -220,7 +220,7 @@ def scheduler() -> None:
     configure_logging(settings)
     runtime = build_runtime(settings, with_scheduler=True)
     assert runtime.scheduler is not None
-    upgrade(runtime.services.db)
+    upgrade(runtime.services.db, local_timezone=settings.bot_timezone)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     )
     storage_payment_days: int = Field(default=7, ge=1, le=60)
     amis_login_url: str = "https://amisapp.misa.vn/"
+    # MISA's customer support, shown on the order page and in customer emails.
+    support_hotline: str = "1900 8677"
+    support_email: str = "hotro@misa.com.vn"
     # iGOV: a JSON file replacing the built-in package catalogue; the size limit of each
     # document attached to a licence request.
     igov_catalogue: Path | None = None
@@ -160,6 +163,22 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("support_hotline")
+    @classmethod
+    def _hotline(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not re.fullmatch(r"\+?[0-9][0-9 .-]{2,18}[0-9]", value):
+            raise ValueError("must be a phone number such as 1900 8677")
+        return value
+
+    @field_validator("support_email")
+    @classmethod
+    def _support_email(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"[^@\s<>\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+            raise ValueError("must be an email address such as hotro@misa.com.vn")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -44,13 +44,8 @@ def catalogue(services: Services) -> IgovCatalogue:
 
 
 def utc_now(services: Services) -> datetime:
-    """Stored timestamps are UTC: SQLite keeps no offset, so one zone is used everywhere."""
+    """Now, in UTC (records and messages say the time in the bot's zone when shown)."""
     return services.clock.now().astimezone(UTC)
-
-
-def aware(value: datetime) -> datetime:
-    """A timestamp read back from the database (naive on SQLite: UTC) as an aware one."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def number(prefix: str, services: Services) -> Callable[[int], str]:
@@ -260,7 +255,7 @@ def order_card(session: Session, order: models.IgovOrder, cat: IgovCatalogue) ->
         lines=lines,
         amount=order.amount,
         created_by=order.created_by,
-        created_at=aware(order.created_at),
+        created_at=order.created_at,
         channel_id=order.channel_id,
         message_ts=order.message_ts,
         latest_request=RequestSummary(latest.code, latest.status) if latest else None,

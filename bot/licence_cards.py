@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.igov_catalogue import Package
-from bot.igov_orders import ORDER, aware
+from bot.igov_orders import ORDER
 from storage import models
 from storage.repositories import audit
 from storage.repositories import licences as repo
@@ -135,9 +135,9 @@ def request_card(session: Session, request: models.LicenceRequest) -> RequestCar
             DocumentInfo(d.kind, d.name, d.mimetype, d.size, d.sha256) for d in request.documents
         ),
         requested_by=request.requested_by,
-        created_at=aware(request.created_at),
+        created_at=request.created_at,
         decided_by=request.decided_by,
-        decided_at=aware(request.decided_at) if request.decided_at else None,
+        decided_at=request.decided_at,
         reject_reason=request.reject_reason,
         approval_channel=request.approval_channel,
         approval_ts=request.approval_ts,
@@ -154,7 +154,7 @@ def history(session: Session, request: models.LicenceRequest) -> list[HistoryEnt
     entries.sort(key=lambda item: item[0].id)  # one table: ids are the order of events
     return [
         HistoryEntry(
-            at=aware(event.at),
+            at=event.at,
             actor=event.actor,
             entity_type=entity,
             reference=reference,

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput, NotFound
-from bot.igov_orders import aware
 from bot.licence_cards import HistoryEntry, RequestCard, history, request_card
 from bot.services import Services
 from bot.text import clean_line
@@ -65,9 +64,7 @@ def find_licences(services: Services, authz: Authorizer, actor: str, raw: str) -
         granted = ()
         if subscription is not None:
             granted = tuple(
-                GrantedModule(
-                    g.module_code, g.module_name, g.quantity, g.months, aware(g.granted_at)
-                )
+                GrantedModule(g.module_code, g.module_name, g.quantity, g.months, g.granted_at)
                 for g in repo.granted_modules(session, subscription.id)
             )
         return LicenceLookup(

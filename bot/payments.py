@@ -17,7 +17,14 @@ from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
 from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
 from bot.services import Services
-from bot.storage_orders import CHANGED, OrderStatus, OrderView, find_order_no, storage_until
+from bot.storage_orders import (
+    CHANGED,
+    PAID_EMAIL,
+    OrderStatus,
+    OrderView,
+    find_order_no,
+    storage_until,
+)
 from bot.text import clean_line
 from bot.vietqr import TransferRequest, build_payload, render_png
 from storage.db import Conflict, Session
@@ -135,6 +142,9 @@ def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datet
         {"order_id": order.id, "event": "paid"},
         now=now,
         dedupe_key=f"{CHANGED}:paid:{order.id}",
+    )
+    outbox_repo.enqueue(
+        session, PAID_EMAIL, {"order_id": order.id}, now=now, dedupe_key=f"{PAID_EMAIL}:{order.id}"
     )
     return True
 

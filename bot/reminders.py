@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -165,11 +165,6 @@ class AccountItem:
 
 def dedupe_key(job: str, subject: str, due: date) -> str:
     return f"{job}:{subject}:{due.isoformat()}"
-
-
-def as_utc(value: datetime) -> datetime:
-    """Database timestamps: aware on PostgreSQL, naive UTC on SQLite."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _claim(
@@ -359,7 +354,7 @@ def approval_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOut
         rows = repo.overdue_requests(session, run.at - wait)
         outcome.due = len(rows)
         for row in rows:
-            created_at = as_utc(row.created_at)
+            created_at = row.created_at
             due = (created_at + wait).astimezone(config.tz).date()
             payload = {
                 "channel": row.approval_channel,
@@ -386,7 +381,7 @@ def payment_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOutc
         rows = repo.unpaid_orders(session, run.at - wait, run.today)
         outcome.due = len(rows)
         for row in rows:
-            created_at = as_utc(row.created_at)
+            created_at = row.created_at
             due = (created_at + wait).astimezone(config.tz).date()
             link = (
                 f"{config.public_base_url}/orders/{row.token}" if config.public_base_url else None

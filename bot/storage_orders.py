@@ -37,6 +37,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_\-]{43}")
 PLACED = "storage_order.placed"
 EMAIL = "storage_order.email"
 CHANGED = "storage_order.changed"
+PAID_EMAIL = "storage_order.paid_email"  # the payment confirmation to the invoice address
 
 
 class OrderStatus(StrEnum):
@@ -314,6 +315,7 @@ class OrderView:
     storage_until: date | None
     email_status: str
     created_at: datetime
+    paid_email_sent_at: datetime | None = None
 
     @property
     def transfer_content(self) -> str:
@@ -361,6 +363,7 @@ def order_view(order: StorageOrder) -> OrderView:
         storage_until=order.storage_until,
         email_status=order.email_status,
         created_at=order.created_at,
+        paid_email_sent_at=order.paid_email_sent_at,
     )
 
 

@@ -13,7 +13,6 @@ from bot.approvals import NOTIFY_REQUESTER, UPDATE_APPROVAL, check_can_decide, d
 from bot.documents import DocumentKind
 from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
-from bot.igov_orders import aware
 from bot.licence_lookup import find_licences, pending_requests
 from bot.licences import POST_APPROVAL, load_request
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
@@ -45,7 +44,7 @@ PENDING_SHOWN = 10
 
 def already_text(ctx: Context, t: Translator, error: AlreadyDecided) -> str:
     at = error.params.get("decided_at")
-    when = t.moment(aware(at), ctx.services.settings.tz) if isinstance(at, datetime) else ""
+    when = t.moment(at, ctx.services.settings.tz) if isinstance(at, datetime) else ""
     return already_decided_text(
         t, error.params["status"], error.params.get("decided_by") or "", when, error.params["code"]
     )

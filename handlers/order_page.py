@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.customer_notices import SupportContact
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator
 from bot.payments import instructions_for, parse_transfer, qr_png, receive_transfer
@@ -22,23 +27,41 @@ from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
-MAX_WEBHOOK_BODY = 64_000
+TEMPLATES = Path(__file__).parent / "templates"
+# The copy buttons' script, inline; the page's policy allows exactly this script by its hash.
+COPY_SCRIPT = (TEMPLATES / "order_page.js").read_text(encoding="utf-8")
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(COPY_SCRIPT.encode()).digest()).decode()
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+        f"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{_SCRIPT_HASH}'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
 }
+# The QR image: never sniffed as anything but a PNG, never framed, no referrer.
+IMAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def breakable_email(value: str) -> Markup:
+    """An email address that a narrow screen wraps before "@" or ".", not inside a word."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?=[@.])", value))
+
 
 _templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
 )
+_templates.filters["breakable_email"] = breakable_email
 
 
 def _not_found(t: Translator) -> Response:
@@ -69,6 +92,9 @@ def routes(ctx: Context) -> list[Route]:
             paid=order.status is OrderStatus.PAID,
             open=order.status is OrderStatus.AWAITING_PAYMENT,
             tz=services.settings.tz,
+            login_url=services.settings.amis_login_url,
+            support=SupportContact.from_settings(services.settings),
+            script=COPY_SCRIPT,
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
@@ -77,7 +103,7 @@ def routes(ctx: Context) -> list[Route]:
         if order is None or order.status is not OrderStatus.AWAITING_PAYMENT:
             return _not_found(Translator("vi"))
         png = await run_in_threadpool(qr_png, services, order)
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        return Response(png, media_type="image/png", headers=IMAGE_HEADERS)
 
     async def payment_webhook(request: Request) -> Response:
         secret = services.settings.payment_webhook_secret
@@ -89,9 +115,7 @@ def routes(ctx: Context) -> list[Route]:
             or not hmac.compare_digest(key.strip().encode(), expected)
         ):
             return JSONResponse({"success": False, "error": "unauthorized"}, status_code=401)
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BODY:
-            return JSONResponse({"success": False, "error": "too large"}, status_code=413)
+        body = await request.body()  # bounded by BodyGuard (MAX_BODY_BY_PATH)
         try:
             payload: Any = json.loads(body)
             transfer = parse_transfer(payload)

@@ -1,16 +1,27 @@
-"""Outbox deliverers of the storage-order flow: the order message and QR, the email, updates
-after payment or expiry, and notices to finance about transfers that need a person."""
+"""Outbox deliverers of the storage-order flow: the order message and QR, the order email, the
+payment confirmation email, updates after payment or expiry, and notices to finance about
+transfers that need a person."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.customer_notices import SupportContact, confirmation_sent, payment_confirmation
 from bot.errors import NotFound
 from bot.i18n import Translator
-from bot.mail import Mailer, order_email
+from bot.mail import Mailer, order_email, payment_confirmation_email
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
 from bot.payments import FINANCE_NOTICE, instructions_for, qr_png, transfer_notice
-from bot.storage_orders import CHANGED, EMAIL, PLACED, OrderStatus, OrderView, get_order
+from bot.storage_orders import (
+    CHANGED,
+    EMAIL,
+    PAID_EMAIL,
+    PLACED,
+    OrderStatus,
+    OrderView,
+    get_order,
+)
 from handlers.blocks import kit
 from handlers.blocks.payments import finance_notice_blocks
 from handlers.blocks.storage_order import order_blocks, order_text
@@ -82,6 +93,7 @@ def register_deliveries(ctx: Context) -> None:
             page_url=order_page_url(ctx, order),
             qr_png=qr_png(services, order),
             sender=services.settings.mail_from,
+            support=SupportContact.from_settings(services.settings),
         )
         try:
             mailer.send(message)
@@ -90,6 +102,26 @@ def register_deliveries(ctx: Context) -> None:
                 _set_email_status(ctx, order.id, "retrying")
             raise
         _set_email_status(ctx, order.id, "sent")
+
+    def deliver_paid_email(job: OutboxJob) -> None:
+        """Email the payment confirmation to the invoice address, then say so on the order."""
+        try:
+            confirmation = payment_confirmation(services, job.payload["order_id"])
+        except NotFound as exc:
+            raise PermanentFailure("the order is gone or not paid") from exc
+        if confirmation.order.paid_email_sent_at is not None:
+            return  # sent and recorded by an earlier attempt
+        if "sent" not in job.done:
+            message = payment_confirmation_email(
+                confirmation,
+                page_url=order_page_url(ctx, confirmation.order),
+                sender=services.settings.mail_from,
+                tz=services.settings.tz,
+            )
+            mailer.send(message)
+            job.checkpoint("sent", services.clock.now().isoformat())
+        sent_at = datetime.fromisoformat(job.done["sent"])
+        confirmation_sent(services, confirmation.order.id, sent_at)
 
     def deliver_changed(job: OutboxJob) -> None:
         """Re-render the order message in place; after payment, the read-only guidance."""
@@ -128,6 +160,7 @@ def register_deliveries(ctx: Context) -> None:
 
     services.outbox.register(PLACED, deliver_placed)
     services.outbox.register(EMAIL, deliver_email)
+    services.outbox.register(PAID_EMAIL, deliver_paid_email)
     services.outbox.register(CHANGED, deliver_changed)
     services.outbox.register(FINANCE_NOTICE, deliver_finance_notice)
 

@@ -27,19 +27,23 @@ def include_object(obj: object, name: str | None, type_: str, *_: object) -> boo
     return not (name is not None and name.startswith(RAW_SQL_OBJECTS))
 
 
-def alembic_config(database: Database) -> Config:
+def alembic_config(database: Database, local_timezone: str | None = None) -> Config:
+    """`local_timezone`: the bot's zone, for data migrations of times once stored locally."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = database.engine
+    config.attributes["local_timezone"] = local_timezone
     return config
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database), revision)
+def upgrade(
+    database: Database, revision: str = "head", *, local_timezone: str | None = None
+) -> None:
+    command.upgrade(alembic_config(database, local_timezone), revision)
 
 
-def downgrade(database: Database, revision: str) -> None:
-    command.downgrade(alembic_config(database), revision)
+def downgrade(database: Database, revision: str, *, local_timezone: str | None = None) -> None:
+    command.downgrade(alembic_config(database, local_timezone), revision)
 
 
 def current_revision(database: Database) -> str | None:

@@ -28,6 +28,8 @@ def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_TIMEZONE", "Mars/Olympus", "Invalid setting BOT_TIMEZONE"),
         ("APPROVER_USER_IDS", "U01AAA,alice", "Invalid setting APPROVER_USER_IDS"),
         ("PUBLIC_BASE_URL", "bot.example.com", "Invalid setting PUBLIC_BASE_URL"),
+        ("SUPPORT_HOTLINE", "call us", "Invalid setting SUPPORT_HOTLINE"),
+        ("SUPPORT_EMAIL", "hotro at misa", "Invalid setting SUPPORT_EMAIL"),
     ],
 )
 def test_malformed_settings_are_named(

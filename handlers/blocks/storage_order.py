@@ -142,6 +142,14 @@ def email_line(t: Translator, order: OrderView) -> str:
     return t(key, email=email)
 
 
+def paid_email_line(t: Translator, order: OrderView, tz: Any) -> str:
+    """After payment: whether the confirmation email reached the customer's address yet."""
+    email = escape(order.invoice.invoice_email)
+    if order.paid_email_sent_at is None:
+        return t("order.paid_mail.sending", email=email)
+    return t("order.paid_mail.sent", email=email, at=t.moment(order.paid_email_sent_at, tz))
+
+
 def order_blocks(
     t: Translator,
     order: OrderView,
@@ -181,6 +189,8 @@ def order_blocks(
             ),
             kit.section(f"{t('order.way3')} {email_line(t, order)}", block_id="way3"),
         ]
+    if order.status is OrderStatus.PAID:
+        blocks.append(kit.section(paid_email_line(t, order, tz), block_id="paid_email"))
     elements = [kit.button(t("order.open_page"), OPEN_PAGE_ACTION, url=page_url)]
     if awaiting and with_actions:
         confirm = {

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Timestamps
 from storage.models.customers import Customer
+from storage.models.types import UtcDateTime
 
 
 class IgovOrder(Timestamps, Base):
@@ -65,7 +65,7 @@ class LicenceRequest(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     requested_by: Mapped[str] = mapped_column(String(32))
     decided_by: Mapped[str | None] = mapped_column(String(32))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reject_reason: Mapped[str | None] = mapped_column(String(2000))
     approval_channel: Mapped[str | None] = mapped_column(String(32))
     approval_ts: Mapped[str | None] = mapped_column(String(32))
@@ -132,4 +132,4 @@ class SubscriptionModule(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     months: Mapped[int] = mapped_column(Integer)
     request_id: Mapped[int] = mapped_column(ForeignKey("licence_requests.id"))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)

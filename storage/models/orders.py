@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Timestamps
 from storage.models.customers import Customer, Subscription
+from storage.models.types import UtcDateTime
 
 
 class StorageOrder(Timestamps, Base):
@@ -58,11 +59,13 @@ class StorageOrder(Timestamps, Base):
     placed_by: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paid_via: Mapped[str | None] = mapped_column(String(16))
     paid_by: Mapped[str | None] = mapped_column(String(32))
     storage_until: Mapped[date | None] = mapped_column(Date)
     email_status: Mapped[str] = mapped_column(String(16), default="queued")
+    # When the payment confirmation email reached the mail server (None: not yet).
+    paid_email_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     subscription: Mapped[Subscription] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
@@ -86,4 +89,4 @@ class BankTransaction(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("storage_orders.id"), index=True)
     raw: Mapped[dict[str, Any]] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

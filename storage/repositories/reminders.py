@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, exists, false, func, or_, select, text, update
@@ -42,13 +42,6 @@ def lock_job(session: Session, job: str) -> None:
         # SQLite has one writer at a time; writing first takes that lock now rather than
         # failing later when a read transaction tries to upgrade (SQLITE_BUSY_SNAPSHOT).
         session.execute(update(OutboxMessage).where(false()).values(id=OutboxMessage.id))
-
-
-def db_timestamp(session: Session, value: datetime) -> datetime:
-    """A timestamp as the database compares it: UTC (SQLite keeps naive UTC, like its
-    CURRENT_TIMESTAMP defaults)."""
-    utc = value.astimezone(UTC)
-    return utc.replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else utc
 
 
 def _accounts() -> Select[Any]:
@@ -194,7 +187,7 @@ def overdue_requests(session: Session, created_before: datetime) -> list[Row[Any
             .join(Customer, Customer.id == LicenceRequest.customer_id)
             .where(
                 LicenceRequest.status == REQUEST_PENDING,
-                LicenceRequest.created_at <= db_timestamp(session, created_before),
+                LicenceRequest.created_at <= created_before,
                 LicenceRequest.approval_channel.is_not(None),
                 LicenceRequest.approval_ts.is_not(None),
             )
@@ -222,7 +215,7 @@ def unpaid_orders(session: Session, created_before: datetime, today: date) -> li
             .join(Customer, Customer.id == StorageOrder.customer_id)
             .where(
                 _open_order(today),
-                StorageOrder.created_at <= db_timestamp(session, created_before),
+                StorageOrder.created_at <= created_before,
             )
             .order_by(StorageOrder.created_at, StorageOrder.id)
         )

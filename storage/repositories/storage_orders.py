@@ -106,6 +106,27 @@ def set_email_status(session: Session, order_id: int, status: str) -> None:
     )
 
 
+def set_paid_email_sent(session: Session, order_id: int, at: datetime) -> None:
+    session.execute(
+        update(StorageOrder)
+        .where(StorageOrder.id == order_id, StorageOrder.paid_email_sent_at.is_(None))
+        .values(paid_email_sent_at=at)
+    )
+
+
+def amount_received(session: Session, order_id: int) -> int | None:
+    """What the transfer that paid the order carried (None: paid by hand)."""
+    return session.scalar(
+        select(BankTransaction.amount)
+        .where(
+            BankTransaction.order_id == order_id,
+            BankTransaction.outcome.in_(("paid", "overpaid")),
+        )
+        .order_by(BankTransaction.id)
+        .limit(1)
+    )
+
+
 def transaction_by_provider_id(session: Session, provider_id: str) -> BankTransaction | None:
     return session.scalar(select(BankTransaction).where(BankTransaction.provider_id == provider_id))
 

@@ -116,7 +116,7 @@ def test_killed_while_posting_the_order(
     qr_files = [f for f in fake_slack.uploaded_files() if order_no in f.title]
     assert len(qr_files) == 1 and qr_files[0].thread_ts == message["ts"]
     assert len([m for m in smtp.messages if order_no in m["Subject"]]) == 1
-    assert email["To"] == "ketoan@misa.com.vn"
+    assert email["To"].addresses[0].addr_spec == "ketoan@misa.com.vn"
     assert count(database, select(func.count()).select_from(StorageOrder)) == 1
     bot.stop()
 

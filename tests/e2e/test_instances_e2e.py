@@ -180,7 +180,7 @@ def test_a_storage_order_across_instances(
     upload = fake.wait_for("files.completeUploadExternal", after=mark)
     assert upload.ok
     email = smtp.wait_for(lambda m: order_no in m["Subject"])
-    assert email["To"] == "ketoan@luutru.vn"
+    assert email["To"].addresses[0].addr_spec == "ketoan@luutru.vn"
     fake.wait_for("chat.update", lambda c: "Đã gửi email đơn hàng tới" in str(c.params), after=mark)
     posted = [
         c
@@ -216,7 +216,8 @@ def test_a_storage_order_across_instances(
 
     # Both instances see the archived account.
     for client in (slack_a, slack_b):
-        assert "*Lưu trữ chỉ đọc* đến hết ngày" in text_of(client.check_ack(client.command(EXPIRED)))
+        lookup = text_of(client.check_ack(client.command(EXPIRED)))
+        assert "*Lưu trữ chỉ đọc* đến hết ngày" in lookup
 
 
 def test_an_approval_across_instances(

@@ -7,7 +7,8 @@ import io
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,7 +43,8 @@ from tests.rig.fake_slack import FakeSlack
 from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
-TODAY = Clock(load_settings(_env_file=None).tz).today()
+TZ = load_settings(_env_file=None).tz
+TODAY = Clock(TZ).today()
 EXPIRED_ON = TODAY - timedelta(days=12)
 QUANTITY = "storage_order.quantity"
 
@@ -61,7 +63,7 @@ def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     ]
     rows += [
         row(tax_code(500 + i), f"Công ty TNHH Lưu Trữ {i}", f"HD-LT-{i}", TODAY - timedelta(days=5))
-        for i in range(6)
+        for i in range(8)
     ]
     path = write_csv(tmp_path_factory.mktemp("data") / "customers.csv", rows)
     database = Database(module_database_url)
@@ -167,9 +169,15 @@ def test_the_whole_procedure(
 
     # (3) the email reached the invoice address, with the order, link, details and QR.
     email = smtp.wait_for(lambda m: order_no in m["Subject"])
-    assert email["To"] == "binh.tran@misa.com.vn"
+    assert email["Subject"] == (
+        f"MISA Store - Đơn hàng {order_no}: gói dịch vụ lưu trữ dữ liệu AMIS Kế toán"
+    )
+    (to,) = email["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Trần Thị Bình", "binh.tran@misa.com.vn")
+    assert email["From"].addresses[0].display_name == "MISA Store"
     plain = email.get_body(preferencelist=("plain",)).get_content()
     assert "3.000.000 đ" in plain and page_url in plain and f"{order_no} thanh toan" in plain
+    assert "đến hết ngày" in plain and "1900 8677" in plain and "hotro@misa.com.vn" in plain
     images = [p for p in email.walk() if p.get_content_type() == "image/png"]
     assert len(images) == 1
     assert (
@@ -207,7 +215,9 @@ def test_the_whole_procedure(
     # The bank mangles the content; the order is still found and paid, once.
     mangled = f"MBVCB.3312.{order_no[:5].lower()}-{order_no[5:].lower()} thanh toan. CT tu 0011"
     mark = fake.mark()
+    before = datetime.now(TZ)
     paid = webhook(bot, transfer(order_no, 3_000_000, "9004", mangled))
+    paid_at = {f"lúc {moment:%H:%M %d/%m/%Y}" for moment in (before, datetime.now(TZ))}
     assert paid.status_code == 200 and paid.json() == {"success": True, "outcome": "paid"}
     assert (
         webhook(bot, transfer(order_no, 3_000_000, "9004", mangled)).json()["outcome"]
@@ -221,6 +231,7 @@ def test_the_whole_procedure(
     assert updated.ok
     message = fake.message(fake.channel_of(message["ts"]), message["ts"])
     assert message is not None and "order.mark_paid" not in str(message["blocks"])
+    assert any(f"*Đã thanh toán* {at}" in text_of(message) for at in paid_at), text_of(message)
     guidance = fake.wait_for(
         "chat.postMessage", lambda c: c.params.get("thread_ts") == message["ts"], after=mark
     )
@@ -231,10 +242,45 @@ def test_the_whole_procedure(
     storage_until = (EXPIRED_ON + relativedelta(months=36)).strftime("%d/%m/%Y")
     lookup = text_of(slack.check_ack(slack.command(MISA)))
     assert f"*Lưu trữ chỉ đọc* đến hết ngày {storage_until}" in lookup
-    assert "Đã thanh toán" in browser_view(page_url)["text"]
+
+    # The customer is emailed the payment confirmation, once; the order message says so.
+    confirmation = smtp.wait_for(lambda m: m["Subject"].endswith(f"{order_no}: đã nhận thanh toán"))
+    assert confirmation["Message-ID"] == f"<paid-{order_no}@misa-store.local>"
+    assert confirmation["To"].addresses[0].addr_spec == "binh.tran@misa.com.vn"
+    told = confirmation.get_body(preferencelist=("plain",)).get_content()
+    assert "khoản thanh toán 3.000.000 đ" in told and any(at in told for at in paid_at)
+    for shown in (
+        "Tên đơn vị mua hàng: Công ty Cổ phần MISA",
+        f"Mã số thuế: {MISA}",
+        "Địa chỉ: Hà Nội",
+        "Thuế GTGT: KCT (0 đ)",
+        "Tổng thanh toán: 3.000.000 đ",
+        "Hóa đơn điện tử sẽ được hệ thống hóa đơn điện tử của MISA gửi tới",
+        f"Đến hết ngày {storage_until}, Quý khách đăng nhập AMIS Kế toán",
+        "không thể thêm, sửa hoặc xóa",
+        "https://amisapp.misa.vn/",
+        "1900 8677",
+        "hotro@misa.com.vn",
+    ):
+        assert shown in told, shown
+    fake.wait_for(
+        "chat.update",
+        lambda c: c.params.get("ts") == message["ts"] and "Đã gửi email xác nhận" in str(c.params),
+        after=mark,
+    )
+    assert [m["Subject"] for m in smtp.messages].count(confirmation["Subject"]) == 1
+
+    seen = browser_view(page_url)
+    assert any(f"Đã thanh toán {at}" in seen["text"] for at in paid_at), seen["text"]
+    assert (
+        f"Đến hết ngày {storage_until}" in seen["text"] and "Đăng nhập AMIS Kế toán" in seen["text"]
+    )
+    assert "Đã gửi email xác nhận thanh toán tới binh.tran@misa.com.vn" in seen["text"]
 
     history = text_of(slack.check_ack(slack.command(f"order {order_no.lower()}")))
     assert "đặt hàng" in history and "thanh toán" in history and "<@U_STAFF>" in history
+    assert any(f"*Đã thanh toán* {at}" in history for at in paid_at), history
+    assert "Đã gửi email xác nhận thanh toán tới *binh.tran@misa.com.vn* lúc" in history
     assert [c for c in fake.calls[start:] if not c.ok] == []
 
 
@@ -327,7 +373,7 @@ def test_renewed_meanwhile_is_refused_on_submit(
 
 
 def test_only_finance_marks_paid(
-    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, smtp: SmtpSink
 ) -> None:
     _, message = place(slack, fake_slack, "HD-LT-3", "luu tru 3")
     mark = len(fake_slack.responses)
@@ -358,6 +404,10 @@ def test_only_finance_marks_paid(
     order_no = order_number(message)
     late = webhook(bot, transfer(order_no, 1_000_000, f"late-{order_no}"))
     assert late.json()["outcome"] == "already_paid"
+    # Paid by hand: the customer is emailed the confirmation all the same.
+    confirmation = smtp.wait_for(lambda m: m["Subject"].endswith(f"{order_no}: đã nhận thanh toán"))
+    told = confirmation.get_body(preferencelist=("plain",)).get_content()
+    assert "khoản thanh toán 1.000.000 đ" in told and "Hóa đơn điện tử" in told
 
 
 def test_mail_outage_loses_nothing(
@@ -375,7 +425,7 @@ def test_mail_outage_loses_nothing(
     finally:
         smtp.start()
     email = smtp.wait_for(lambda m: order_no in m["Subject"], timeout=60)
-    assert email["To"] == "ketoan@example.vn"
+    assert email["To"].addresses[0].addr_spec == "ketoan@example.vn"
     fake_slack.wait_for(
         "chat.update",
         lambda c: c.params.get("ts") == message["ts"] and "Đã gửi email" in str(c.params),
@@ -425,3 +475,119 @@ def test_a_stale_quantity_redraw_is_harmless(
     fake_slack.wait_for("views.update", lambda c: c.ok, after=mark)
     assert "*Tổng cộng: 3.000.000 đ*" in text_of(fake_slack.view(view["id"]))
     assert "Traceback" not in bot.logs()
+
+
+LONG_EMAIL = "ketoan.tonghop.phongtaichinh@hoanglongconstruction.com.vn"
+
+# Where each line of the invoice email starts, from the layout of its characters.
+LINE_STARTS = """() => {
+  const text = document.querySelector('#invoice-email');
+  const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+  const starts = []; let top = null; let seen = '';
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
+      const y = Math.round(range.getBoundingClientRect().top);
+      if (top !== null && y > top + 2) starts.push(seen.length);
+      top = y; seen += node.data[i];
+    }
+  }
+  return {text: seen, starts: starts};
+}"""
+
+
+def phone_view(url: str, screenshot: Path) -> dict[str, Any]:
+    """The page on a 390 px phone: block positions, copy buttons' results, overflow."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            context.grant_permissions(["clipboard-read", "clipboard-write"])
+            page = context.new_page()
+            errors: list[str] = []
+            # Script errors and refusals by the page's policy; the browser's own favicon request
+            # (the bot has none) is not the page's.
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append(m.text)
+                    if m.type == "error" and not m.text.startswith("Failed to load resource")
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda r: (
+                    errors.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                    else None
+                ),
+            )
+            assert page.goto(url).status == 200
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(screenshot), full_page=True)
+            copied = {}
+            for target in ("account", "amount", "content"):
+                button = page.locator(f"button[aria-controls={target}]")
+                button.click()
+                page.wait_for_function(
+                    "b => b.textContent.includes('Đã sao chép')", arg=button.element_handle()
+                )
+                copied[target] = page.evaluate("() => navigator.clipboard.readText()")
+            return {
+                "pay_top": page.locator("#pay").bounding_box()["y"],
+                "details_top": page.locator("#details").bounding_box()["y"],
+                "qr_bottom": page.locator("#qr").bounding_box()["y"]
+                + page.locator("#qr").bounding_box()["height"],
+                "copied": copied,
+                "overflow": page.evaluate(
+                    "() => document.documentElement.scrollWidth - window.innerWidth"
+                ),
+                "email": page.evaluate(LINE_STARTS),
+                "errors": errors,
+            }
+        finally:
+            browser.close()
+
+
+def test_the_order_page_on_a_phone(
+    slack: SignedSlack, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-6", "luu tru 6", invoice_email=LONG_EMAIL)
+    order_no = order_number(message)
+    (page_button,) = [b for b in buttons(message) if b.get("url")]
+    seen = phone_view(page_button["url"], tmp_path / "order-390.png")
+    # What the customer needs to pay comes first, the QR on the first screen.
+    assert seen["pay_top"] < seen["details_top"] and seen["qr_bottom"] < 844
+    assert seen["copied"] == {
+        "account": BANK["BANK_ACCOUNT_NO"],
+        "amount": "1000000",
+        "content": f"{order_no} thanh toan",
+    }
+    assert seen["overflow"] <= 0 and seen["errors"] == []
+    # The long address wraps only before "@" or ".", never inside a word.
+    email = seen["email"]
+    assert email["text"] == LONG_EMAIL and email["starts"]
+    assert all(email["text"][i] in "@." for i in email["starts"]), email
+
+
+def test_order_page_and_qr_send_security_headers(slack: SignedSlack, fake_slack: FakeSlack) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-7", "luu tru 7")
+    (page_button,) = [b for b in buttons(message) if b.get("url")]
+    page = httpx.get(page_button["url"])
+    qr = httpx.get(f"{page_button['url']}/qr.png")
+    assert page.status_code == qr.status_code == 200 and qr.content.startswith(b"\x89PNG")
+    for response in (page, qr):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert qr.headers["Content-Type"] == "image/png"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]

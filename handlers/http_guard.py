@@ -1,0 +1,156 @@
+"""Limits every HTTP request meets before any route reads it: body size and time, header time.
+
+A body is counted while it streams in (chunked bodies have no Content-Length to check first),
+so no request can make the process hold more than its route's limit. A client that sends its
+headers or its body too slowly is cut off instead of holding a connection forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger(__name__)
+
+# Slack payloads are a few KB and a bank notification far less: anything bigger is not them.
+DEFAULT_MAX_BODY = 1_000_000
+MAX_BODY_BY_PATH = {"/payments/webhook": 64_000}
+BODY_TIMEOUT_SECONDS = 15.0  # the whole body, once the headers are in
+HEADER_TIMEOUT_SECONDS = 10.0  # a request's headers, from the connection or the last response
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def max_body_for(path: str) -> int:
+    return MAX_BODY_BY_PATH.get(path, DEFAULT_MAX_BODY)
+
+
+class BodyGuard:
+    """ASGI middleware: 413 past the route's body limit, 408 when the body takes too long."""
+
+    def __init__(self, app: ASGIApp, *, body_timeout: float = BODY_TIMEOUT_SECONDS) -> None:
+        self.app = app
+        self.body_timeout = body_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = max_body_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse(send, 413, "payload too large")
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        received = 0
+        body_done = False
+        started = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            remaining = deadline - loop.time()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
+            except TimeoutError:
+                raise _Refused(408, "request body too slow") from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _Refused(413, "payload too large")
+                body_done = not message.get("more_body", False)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, tracking_send)
+        except _Refused as refused:
+            log.warning("refused %s %s: %s", scope.get("method"), scope["path"], refused.reason)
+            if not started:
+                await _refuse(send, refused.status, refused.reason)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isascii() and text.isdigit() else None
+    return None
+
+
+async def _refuse(send: Send, status: int, reason: str) -> None:
+    # The bank webhook's answer shape; Slack ignores the body of a refusal.
+    body = json.dumps({"success": False, "error": reason}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        # The rest of the body is never read: the connection cannot carry another request.
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing connections whose headers do not arrive in time.
+
+    uvicorn waits for a new connection's first request, and for headers sent a byte at a time,
+    without limit; this closes such a connection after `HEADER_TIMEOUT_SECONDS`.
+    """
+
+    header_timeout = HEADER_TIMEOUT_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_header_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._arm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            log.info("closed a connection whose request headers did not arrive in time")
+            self.transport.close()
