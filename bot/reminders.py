@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.subscriptions import GRACE_DAYS, Product
+from bot.subscriptions import GRACE_DAYS, Product, deletion_date
 from storage.db import Database
 from storage.repositories import audit as audit_repo
 from storage.repositories import outbox as outbox_repo
@@ -140,7 +140,7 @@ class AccountItem:
 
     @property
     def deletion_on(self) -> date:
-        return self.expires_on + timedelta(days=GRACE_DAYS + 1)
+        return deletion_date(self.expires_on)
 
     def to_payload(self) -> dict[str, Any]:
         return {**asdict(self), "expires_on": self.expires_on.isoformat()}
@@ -217,14 +217,18 @@ def expiry_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOutco
 
 
 def deletion_warnings(db: Database, config: ReminderConfig, run: Run) -> JobOutcome:
-    """Expired AMIS Kế toán accounts deleted in 7, 3, 1 days: support digest, owner digests."""
+    """Expired AMIS Kế toán accounts deleted in 7, 3, 1 days: support digest, owner digests.
+
+    "In N days" means on `today + N` (so N = 1 is the last day of grace): the digest shows N
+    next to the deletion date and the two must agree.
+    """
     outcome = JobOutcome(DELETION_WARNINGS, run.at)
-    expired_on = [run.today - timedelta(days=GRACE_DAYS - n) for n in config.warning_days]
+    expired_on = [run.today - timedelta(days=GRACE_DAYS + 1 - n) for n in config.warning_days]
     with db.session() as session:
         repo.lock_job(session, DELETION_WARNINGS)
         rows = repo.accounts_in_grace(session, Product.AMIS_KT.value, expired_on, run.today)
         items = [
-            AccountItem.from_row(r, GRACE_DAYS - (run.today - r.expires_on).days) for r in rows
+            AccountItem.from_row(r, (deletion_date(r.expires_on) - run.today).days) for r in rows
         ]
         outcome.due = len(items)
         if not items:

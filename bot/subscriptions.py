@@ -47,9 +47,9 @@ class Lifecycle:
         return (self.expires_on - self.today).days
 
     @property
-    def grace_days_left(self) -> int:
-        """Whole days of grace left before the data is deleted (0 on the last day of grace)."""
-        return max(GRACE_DAYS - self.days_since_expiry, 0)
+    def days_until_deletion(self) -> int:
+        """Days from today to the deletion date: today + this = `deletion_on` (1 on day 30)."""
+        return max((self.deletion_on - self.today).days, 0)
 
     @property
     def data_deleted_date(self) -> date:

@@ -27,7 +27,7 @@ from handlers.blocks.approvals import (
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
-from handlers.errors import error_text
+from handlers.errors import error_text, reject_fields
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
@@ -171,7 +171,7 @@ def register(app: App, ctx: Context) -> None:
                 reason=reason,
             )
         except InvalidInput as error:
-            ack(response_action="errors", errors={Input.REASON: error_text(t, error)})
+            reject_fields(ack, t, {Input.REASON: error})
             return
         except DomainError as error:
             text = refusal_text(ctx, t, error)

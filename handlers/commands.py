@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,13 +11,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.text import fold
 from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
+from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
 from handlers.errors import unexpected_text
 from handlers.exports import export_command
 from handlers.igov import igov_command
-from handlers.lookup import lookup_reply
+from handlers.lookup import Hint, lookup_reply
 from handlers.order_lookup import order_reply
 from handlers.replies import Reply
 
@@ -48,12 +51,39 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
+# How alike a mistyped first word and a subcommand must be (difflib's ratio): `hepl`/`help`
+# is 0.75, `oder`/`order` 0.89; company words like `misa` or `cong` are far below.
+SUGGESTION_CUTOFF = 0.75
+
+
+def suggest_subcommand(word: str) -> str | None:
+    """The subcommand a first word was probably meant to be (`hepl` → `help`), if any."""
+    folded = fold(word)
+    if not folded.isalpha() or folded in SUBCOMMANDS:
+        return None
+    names = [name for name in SUBCOMMANDS if name.isalpha()]
+    close = difflib.get_close_matches(folded, names, n=1, cutoff=SUGGESTION_CUTOFF)
+    return close[0] if close else None
+
+
+def bare_lookup_reply(ctx: Context, request: CommandRequest) -> Reply:
+    """A query without a subcommand; a first word close to one also gets "did you mean"."""
+    first, _, rest = request.text.strip().partition(" ")
+    suggestion = suggest_subcommand(first)
+    if suggestion is None:
+        return lookup_reply(ctx, request)
+    rest = escape(" ".join(rest.replace("`", "").split()))[:100]
+    meant = " ".join(p for p in (ctx.services.settings.slack_command, suggestion, rest) if p)
+    hint = Hint(text=request.t("lookup.did_you_mean", command=meant), word=fold(first))
+    return lookup_reply(ctx, request, hint=hint)
+
+
 def split_subcommand(text: str) -> tuple[Subcommand, str]:
     """`lookup x` → lookup; an unknown first word is part of a bare lookup query."""
     word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
     if handler is None:
-        return lookup_reply, text
+        return bare_lookup_reply, text
     return handler, rest
 
 

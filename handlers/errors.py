@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -25,11 +26,30 @@ def error_text(t: Translator, error: DomainError) -> str:
     return t(error.key, **_escaped(error.params))
 
 
-def unexpected_text(t: Translator, exc: BaseException, where: str) -> str:
+def _reference(exc: BaseException, where: str) -> str:
     """Log the surprise with a short reference the person can quote to support."""
     ref = secrets.token_hex(3).upper()
     log.error("unexpected error ref=%s in %s", ref, where, exc_info=exc)
-    return t("error.unexpected", ref=ref)
+    return ref
+
+
+def unexpected_text(t: Translator, exc: BaseException, where: str) -> str:
+    return t("error.unexpected", ref=_reference(exc, where))
+
+
+def unexpected_field_error(exc: BaseException, where: str) -> DomainError:
+    """The surprise as an inline form error (plain text), with its logged reference."""
+    return DomainError("error.unexpected_field", ref=_reference(exc, where))
+
+
+def reject_fields(ack: Ack, t: Translator, errors: Mapping[str, DomainError]) -> None:
+    """Refuse a modal submission with a message under each input (`response_action: errors`).
+
+    Slack shows these messages as plain text: typed values are not escaped for mrkdwn, and the
+    catalog texts carry no markup (tests/test_modal_errors.py keeps them so).
+    """
+    texts = {block_id: t(error.key, **error.params) for block_id, error in errors.items()}
+    ack(response_action="errors", errors=texts)
 
 
 def register(app: App) -> None:

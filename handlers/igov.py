@@ -29,7 +29,7 @@ from bot.outbox import OutboxJob, PermanentFailure, RetryLater
 from handlers.blocks import forms
 from handlers.blocks.igov import customer_option, done_modal, order_message, order_modal
 from handlers.context import CommandRequest, Context
-from handlers.errors import error_text, unexpected_text
+from handlers.errors import error_text, reject_fields, unexpected_field_error
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
 from handlers.igov_metadata import OrderFormState
 from handlers.metadata import CustomerRef, MetadataError
@@ -39,11 +39,11 @@ from storage.repositories import licences as repo
 log = logging.getLogger(__name__)
 
 
-def form_errors(t: Translator, error: InvalidForm) -> dict[str, str]:
-    """`response_action: errors` for a form: the first message per input."""
-    errors: dict[str, str] = {}
+def form_errors(error: InvalidForm) -> dict[str, DomainError]:
+    """The errors to show on a form: the first one per input."""
+    errors: dict[str, DomainError] = {}
     for item in error.errors:
-        errors.setdefault(item.field or "", error_text(t, item))
+        errors.setdefault(item.field or "", item)
     return errors
 
 
@@ -56,9 +56,9 @@ def answer_form(
         submit()
     except MetadataError:  # a private_metadata we did not write: the form can't be trusted
         log.warning("%s with unreadable private_metadata", where)
-        ack(response_action="errors", errors={block_id: t("error.stale_form")})
+        reject_fields(ack, t, {block_id: DomainError("error.stale_form")})
     except Exception as exc:
-        ack(response_action="errors", errors={block_id: unexpected_text(t, exc, where)})
+        reject_fields(ack, t, {block_id: unexpected_field_error(exc, where)})
 
 
 def open_order_modal(
@@ -172,7 +172,7 @@ def register(app: App, ctx: Context) -> None:
                 channel=state.channel_id,
             )
         except InvalidForm as error:
-            ack(response_action="errors", errors=form_errors(t, error))
+            reject_fields(ack, t, form_errors(error))
             return
         except NotAuthorized as error:
             title = t("igov.order.title")

@@ -30,7 +30,7 @@ from handlers.blocks.licence_request import (
     request_modal,
 )
 from handlers.context import Context
-from handlers.errors import error_text
+from handlers.errors import error_text, reject_fields
 from handlers.ids import Action, Callback, IgovAction, IgovCallback
 from handlers.ids import LicenceRequestInput as Input
 from handlers.igov import answer_form, form_errors
@@ -129,7 +129,7 @@ def register(app: App, ctx: Context) -> None:
         try:
             draft = prepare_request(services, meta.parent.order_id)
         except DomainError as error:  # the order got a request meanwhile
-            ack(response_action="errors", errors={first: error_text(t, error)})
+            reject_fields(ack, t, {first: error})
             return
         module = draft.module(meta.module)
         if module is None:
@@ -149,13 +149,13 @@ def register(app: App, ctx: Context) -> None:
         try:
             parent = form_view(t, draft, state)
         except MetadataError:
-            ack(response_action="errors", errors={first: t("request.extra_too_long")})
+            reject_fields(ack, t, {first: DomainError("request.extra_too_long")})
             return
         try:
             client.views_update(view_id=meta.parent_view_id, view=parent)
         except SLACK_FAILURES as exc:  # keep this form open with what was typed
             log.warning("license_request form not updated: %r", exc)
-            ack(response_action="errors", errors={first: t("error.form_not_updated")})
+            reject_fields(ack, t, {first: DomainError("error.form_not_updated")})
             return
         ack()
 
@@ -174,28 +174,28 @@ def register(app: App, ctx: Context) -> None:
         if done is not None:  # the same view again (a retry, a double click): same answer
             ack(response_action="update", view=saved_view(t, done.code))
             return
-        errors: dict[str, str] = {}
+        errors: dict[str, DomainError] = {}
         try:
             validate_request(prepare_request(services, state.order_id), form)
         except InvalidForm as error:
-            errors.update(form_errors(t, error))
+            errors.update(form_errors(error))
         except DomainError as error:  # the order got a request meanwhile
-            errors[Input.MODULES] = error_text(t, error)
+            errors[Input.MODULES] = error
         wanted = []
         for kind, block_id in FILE_INPUTS:
             files = forms.files_of(view.get("state") or {}, block_id)
             if not files or not files[0].get("id"):
-                errors.setdefault(block_id, t("request.file_required"))
+                errors.setdefault(block_id, DomainError("request.file_required"))
             else:
                 wanted.append(Wanted(kind, str(files[0]["id"])))
         if errors:  # nothing downloaded until the rest of the form is right
-            ack(response_action="errors", errors=errors)
+            reject_fields(ack, t, errors)
             return
         documents, failures = download_documents(
             ctx.slack.client, wanted, max_bytes=max_mb * 1_048_576, budget=DOWNLOAD_BUDGET
         )
         if failures:
-            ack(response_action="errors", errors=form_errors(t, InvalidForm(failures)))
+            reject_fields(ack, t, form_errors(InvalidForm(failures)))
             return
         try:
             card = submit_request(
@@ -211,10 +211,10 @@ def register(app: App, ctx: Context) -> None:
             ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
             return
         except InvalidForm as error:
-            ack(response_action="errors", errors=form_errors(t, error))
+            reject_fields(ack, t, form_errors(error))
             return
         except DomainError as error:
-            ack(response_action="errors", errors={Input.MODULES: error_text(t, error)})
+            reject_fields(ack, t, {Input.MODULES: error})
             return
         ack(response_action="update", view=saved_view(t, card.code))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.customers import lookup
+from dataclasses import dataclass
+
+from bot.customers import LookupResult, lookup
 from bot.errors import DomainError, InvalidInput
+from bot.text import fold
 from handlers.blocks.kit import escape
 from handlers.blocks.lookup import lookup_blocks, lookup_text
 from handlers.context import CommandRequest, Context
@@ -11,24 +14,48 @@ from handlers.errors import error_text
 from handlers.replies import Reply
 
 
-def lookup_reply(ctx: Context, request: CommandRequest) -> Reply:
+@dataclass(frozen=True)
+class Hint:
+    """A note shown above the answer ("did you mean …"), unless a customer found has `word`
+    in its name: then the query meant what it said."""
+
+    text: str
+    word: str
+
+    def applies_to(self, result: LookupResult | None) -> bool:
+        customers = result.customers if result else ()
+        return not any(self.word in fold(customer.name).split() for customer in customers)
+
+
+def lookup_reply(ctx: Context, request: CommandRequest, hint: Hint | None = None) -> Reply:
     """What the person sees for a query; bad or empty queries get guidance, not errors."""
     services, t = ctx.services, request.t
     command = services.settings.slack_command
+    result: LookupResult | None = None
     try:
         result = lookup(services, ctx.authz, request.user_id, request.text, services.clock.today())
     except InvalidInput as error:
         if error.key == "lookup.empty":
-            return Reply.message(t("lookup.empty", command=command))
-        if error.key.startswith("tax_code."):
-            return Reply.message(t("lookup.invalid_tax_code", reason=error_text(t, error)))
-        return Reply.message(error_text(t, error))
+            text = t("lookup.empty", command=command)
+        elif error.key.startswith("tax_code."):
+            text = t("lookup.invalid_tax_code", reason=error_text(t, error))
+        else:
+            text = error_text(t, error)
     except DomainError as error:
-        return Reply.message(error_text(t, error))
-    if not result.customers:
+        text = error_text(t, error)
+    else:
+        if result.customers:
+            note = hint.text if hint and hint.applies_to(result) else None
+            blocks = lookup_blocks(t, result, note=note)
+            return Reply(text=_noted(note, lookup_text(t, result)), blocks=blocks)
         if result.query.tax_code is not None:
             text = t("lookup.not_found_tax", tax_code=result.query.tax_code.value, command=command)
         else:
             text = t("lookup.not_found_name", query=escape(result.query.text))
-        return Reply.message(text)
-    return Reply(text=lookup_text(t, result), blocks=lookup_blocks(t, result))
+    if hint and hint.applies_to(result):
+        return Reply.message(f"{hint.text}\n{text}")
+    return Reply.message(text)
+
+
+def _noted(note: str | None, text: str) -> str:
+    return f"{note}\n{text}" if note else text

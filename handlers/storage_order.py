@@ -35,7 +35,7 @@ from handlers.blocks.storage_order import (
     order_form_view,
 )
 from handlers.context import Context
-from handlers.errors import error_text, unexpected_text
+from handlers.errors import error_text, reject_fields, unexpected_text
 from handlers.ids import Action, Callback
 from handlers.metadata import MetadataError, SubscriptionRef
 from handlers.replies import SLACK_FAILURES, open_modal, tell
@@ -149,21 +149,21 @@ def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str,
     meta = OrderFormMeta.decode(view.get("private_metadata"))
     state = view["state"]
     package = package_by_code(services, meta.package_code)
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     quantity = meta.quantity
     try:
         quantity = parse_quantity(forms.value_of(state, "quantity"), package)
     except InvalidInput as error:
-        errors["quantity"] = error_text(t, error)
+        errors["quantity"] = error
     invoice: InvoiceInfo | None = None
     try:
         invoice = validate_invoice(
             {name: forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
         )
     except FieldErrors as failed:
-        errors.update({name: error_text(t, e) for name, e in failed.errors.items()})
+        errors.update(failed.errors)
     if errors or invoice is None:
-        ack(response_action="errors", errors=errors)
+        reject_fields(ack, t, errors)
         return
     command = PlaceOrder(
         submission_key=f"storage_order:{view['id']}",

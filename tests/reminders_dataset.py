@@ -66,12 +66,13 @@ ACCOUNTS = [
     Account("HD-E00", "Công ty Hôm Nay", 0, LAN, serial=5),
     Account("HD-E02", "Công ty Hai Ngày", 2, LAN, serial=6),
     Account("HD-E31", "Công ty Ba Mốt", 31, LAN, serial=7),
-    # Deletion warnings: data deleted in 7, 3, 1 days (expired 23, 27, 29 days ago).
-    Account("HD-D07", "Công ty Bảy Ngày", -23, LAN, serial=11),
-    Account("HD-D03", "Công ty Ba Ngày", -27, serial=12),
-    Account("HD-D01", "Công ty Một Ngày", -29, MAI, serial=13),
-    Account("HD-D01-IG", "Sở iGOV Một Ngày", -29, LAN, "IGOV", serial=14),
-    Account("HD-D01-AR", "Công ty Lưu Trữ", -29, LAN, serial=15),  # archived
+    # Deletion warnings: data deleted in 7, 3, 1 days, on day 31 after expiry (expired 24, 28,
+    # 30 days ago); HD-S30 below is on its last day of grace too.
+    Account("HD-D07", "Công ty Bảy Ngày", -24, LAN, serial=11),
+    Account("HD-D03", "Công ty Ba Ngày", -28, serial=12),
+    Account("HD-D01", "Công ty Một Ngày", -30, MAI, serial=13),
+    Account("HD-D01-IG", "Sở iGOV Một Ngày", -30, LAN, "IGOV", serial=14),
+    Account("HD-D01-AR", "Công ty Lưu Trữ", -30, LAN, serial=15),  # archived
     # The sweep: day 30 is the last day of grace, day 31 is deleted unless held.
     Account("HD-S30", "Công ty Ngày Ba Mươi", -30, LAN, serial=21),
     Account("HD-S31", "Công ty Ngày Ba Mốt", -31, LAN, serial=22),

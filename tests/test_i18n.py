@@ -65,9 +65,10 @@ def test_each_language_has_the_same_files() -> None:
 def test_money_and_dates() -> None:
     assert format_money(1234567) == "1.234.567 đ"
     assert format_money(0) == "0 đ"
-    assert Translator("en")("state.archived", storage_until=date(2027, 1, 2)) == (
-        "read-only storage until 02/01/2027"
+    archived = Translator("en")(
+        "state.archived", storage_until=date(2027, 1, 2), expires_on=date(2026, 1, 2)
     )
+    assert archived == "*Read-only storage* until the end of 02/01/2027 (expiry date 02/01/2026)"
 
 
 def test_language_follows_slack_locale() -> None:

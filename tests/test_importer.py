@@ -172,7 +172,7 @@ def test_cli_reports_lines_and_summary(database_url: str, tmp_path: Path) -> Non
         timeout=60,
     )
     assert result.returncode == 1, result.stderr
-    assert "Dòng 6: Mã số thuế `0101243151` không hợp lệ" in result.stderr
+    assert "Dòng 6: Mã số thuế “0101243151” không hợp lệ" in result.stderr
     assert "Đã nhập 4 mới, cập nhật 0, không đổi 0, từ chối 1 dòng (tổng 5 dòng)." in result.stdout
 
 

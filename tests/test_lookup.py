@@ -54,7 +54,7 @@ def test_tax_code_finds_company_then_branches(customers: Database, query: str) -
     assert states == {"HD-001": LifecycleState.EXPIRED, "HD-002": LifecycleState.ACTIVE}
     expired = next(s for s in misa.subscriptions if s.contract_no == "HD-001")
     assert expired.can_order_storage
-    assert (expired.lifecycle.days_since_expiry, expired.lifecycle.grace_days_left) == (12, 18)
+    assert (expired.lifecycle.days_since_expiry, expired.lifecycle.days_until_deletion) == (12, 19)
 
 
 def test_branch_code_finds_only_the_branch(customers: Database) -> None:

@@ -82,11 +82,12 @@ def test_deletion_warnings_amis_accounts_7_3_1_days_before_deletion(
     db: Database, data: ds.Dataset
 ) -> None:
     outcome = reminders.deletion_warnings(db, CONFIG, run_at())
-    assert outcome.due == 3 and len(outcome.claimed) == 3
-    # iGOV and archived accounts are not warned; the most urgent comes first.
+    assert outcome.due == 4 and len(outcome.claimed) == 3
+    # iGOV and archived accounts are not warned; the most urgent comes first. Accounts on
+    # their last day of grace (day 30) are deleted tomorrow: one day left.
     assert digests(db, reminders.KIND_DELETION_WARNING) == {
-        ds.SUPPORT: [("HD-D01", 1), ("HD-D03", 3), ("HD-D07", 7)],
-        ds.LAN: [("HD-D07", 7)],
+        ds.SUPPORT: [("HD-D01", 1), ("HD-S30", 1), ("HD-D03", 3), ("HD-D07", 7)],
+        ds.LAN: [("HD-S30", 1), ("HD-D07", 7)],
         ds.MAI: [("HD-D01", 1)],
     }
     assert reminders.deletion_warnings(db, CONFIG, run_at()).claimed == []
@@ -140,8 +141,9 @@ def test_sweep_deletes_on_day_31_unless_held_and_closes_lapsed_orders(
     assert len(outbox(db)) == 2
 
     # The day after MS-HOLD's deadline: the order expires and the deletion goes ahead.
+    # HD-D03 reaches its day 31 then, held by MS-PAY-1 until day 5.
     later = reminders.deletion_sweep(db, CONFIG, run_at(3, time(0, 15)))
-    assert (later.facts["held"], later.facts["orders_expired"]) == (0, 1)
+    assert (later.facts["held"], later.facts["orders_expired"]) == (1, 1)
     assert deleted_on(db)["HD-S31-HELD"] == deleted_on(db)["HD-S30"] == ds.day(3)
     assert order_status(db)["MS-HOLD"] == "expired"
     state = lifecycle(ds.day(-31), ds.day(3), data_deleted_on=ds.day(3)).state

@@ -81,7 +81,7 @@ def test_expiry_digest_packs_lines_into_sections(count: int, name_length: int) -
     digest = blocks.expiry_digest(Translator(), listed, to_channel=True)
     check(digest)
     text = "\n".join(b["text"]["text"] for b in digest.blocks if b["type"] == "section")
-    assert text.index("Hết hạn sau 1 ngày") < text.index(listed[0].contract_no)
+    assert text.index("Còn 1 ngày, hết hạn ngày") < text.index(listed[0].contract_no)
     assert "&lt;0&gt; &amp; Cộng sự" in text and "<0>" not in text
     assert digest.left_out == max(count - blocks.MAX_LISTED, 0)
 

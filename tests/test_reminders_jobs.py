@@ -143,7 +143,7 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
     outputs = run_all(world, JOBS)
     assert outputs == {
         "expiry-reminders": summary("expiry-reminders", "08:00 15/06/2026", 4, 3, 0, 3),
-        "deletion-warnings": summary("deletion-warnings", "08:00 15/06/2026", 3, 3, 0, 3),
+        "deletion-warnings": summary("deletion-warnings", "08:00 15/06/2026", 4, 3, 0, 3),
         "deletion-sweep": (
             "deletion-sweep tính tại 00:15 15/06/2026: 3 mục đến hạn; 1 nhắc nhở mới, 0 đã được "
             "nhận từ lần chạy trước.\nĐã xóa dữ liệu 3 thuê bao; 1 thuê bao đang được giữ; 1 đơn "
@@ -159,7 +159,7 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
                 "Thuê bao sắp hết hạn",
                 "1 thuê bao *chưa có người phụ trách* sắp hết hạn. Cần phân công người liên "
                 "hệ khách hàng để gia hạn.",
-                "*Hết hạn sau 7 ngày (22/06/2026)*\n"
+                "*Còn 7 ngày, hết hạn ngày 22/06/2026*\n"
                 f"• *Cửa hàng Phú Quý* · MST `{tc['HD-E07-NO']}` · AMIS Kế toán · HĐ `HD-E07-NO`",
             ]
         ],
@@ -167,9 +167,9 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
             [
                 "Thuê bao sắp hết hạn",
                 "2 thuê bao bạn phụ trách sắp hết hạn. Hãy liên hệ khách hàng để gia hạn.",
-                "*Hết hạn sau 7 ngày (22/06/2026)*\n"
+                "*Còn 7 ngày, hết hạn ngày 22/06/2026*\n"
                 f"• *Sở Tài chính Bình Minh* · MST `{tc['HD-E07']}` · iGOV · HĐ `HD-E07`\n\n"
-                "*Hết hạn sau 30 ngày (15/07/2026)*\n"
+                "*Còn 30 ngày, hết hạn ngày 15/07/2026*\n"
                 f"• *Công ty TNHH Hoa Sen* · MST `{tc['HD-E30']}` · AMIS Kế toán · HĐ `HD-E30`",
             ]
         ],
@@ -177,7 +177,7 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
             [
                 "Subscriptions expiring soon",
                 "1 subscription you look after expires soon. Contact the customer to renew.",
-                "*Expiring in 1 day (16/06/2026)*\n"
+                "*1 day left, expires on 16/06/2026*\n"
                 f"• *Công ty &lt;Ánh&gt; &amp; Dương* · tax code `{tc['HD-E01']}` · "
                 "AMIS Accounting · contract `HD-E01`",
             ]
@@ -185,32 +185,36 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
     }
 
     intro = (
-        "thuê bao AMIS Kế toán đã hết hạn sắp bị xóa dữ liệu. Khách hàng mua gói lưu trữ dữ "
-        "liệu thì dữ liệu được giữ ở chế độ chỉ đọc."
+        "thuê bao AMIS Kế toán đã hết hạn sắp bị xóa dữ liệu. Nếu khách hàng mua gói lưu trữ "
+        "dữ liệu, dữ liệu sẽ được giữ lại ở chế độ chỉ đọc."
     )
     d01 = f"• *Công ty Một Ngày* · MST `{tc['HD-D01']}` · AMIS Kế toán · HĐ `HD-D01`"
     d03 = f"• *Công ty Ba Ngày* · MST `{tc['HD-D03']}` · AMIS Kế toán · HĐ `HD-D03`"
     d07 = f"• *Công ty Bảy Ngày* · MST `{tc['HD-D07']}` · AMIS Kế toán · HĐ `HD-D07`"
+    s30 = f"• *Công ty Ngày Ba Mươi* · MST `{tc['HD-S30']}` · AMIS Kế toán · HĐ `HD-S30`"
     buy = "[Mua gói lưu trữ dữ liệu · {}]"
     expected["deletion-warnings"] = {
         ds.SUPPORT: [
             [
                 "Dữ liệu sắp bị xóa",
-                f"3 {intro}",
-                "*Dữ liệu bị xóa sau 1 ngày (ngày xóa 17/06/2026)*",
-                f"{d01} · hết hạn 17/05/2026 · phụ trách <@U0MAI> {buy.format('HD-D01')}",
-                "*Dữ liệu bị xóa sau 3 ngày (ngày xóa 19/06/2026)*",
-                f"{d03} · hết hạn 19/05/2026 · chưa có người phụ trách {buy.format('HD-D03')}",
-                "*Dữ liệu bị xóa sau 7 ngày (ngày xóa 23/06/2026)*",
-                f"{d07} · hết hạn 23/05/2026 · phụ trách <@U0LAN> {buy.format('HD-D07')}",
+                f"4 {intro}",
+                "*Còn 1 ngày, xóa dữ liệu ngày 16/06/2026*",
+                f"{d01} · hết hạn ngày 16/05/2026 · phụ trách <@U0MAI> {buy.format('HD-D01')}",
+                f"{s30} · hết hạn ngày 16/05/2026 · phụ trách <@U0LAN> {buy.format('HD-S30')}",
+                "*Còn 3 ngày, xóa dữ liệu ngày 18/06/2026*",
+                f"{d03} · hết hạn ngày 18/05/2026 · chưa có người phụ trách {buy.format('HD-D03')}",
+                "*Còn 7 ngày, xóa dữ liệu ngày 22/06/2026*",
+                f"{d07} · hết hạn ngày 22/05/2026 · phụ trách <@U0LAN> {buy.format('HD-D07')}",
             ]
         ],
         "D" + ds.LAN: [
             [
                 "Dữ liệu sắp bị xóa",
-                f"1 {intro}",
-                "*Dữ liệu bị xóa sau 7 ngày (ngày xóa 23/06/2026)*",
-                f"{d07} · hết hạn 23/05/2026 {buy.format('HD-D07')}",
+                f"2 {intro}",
+                "*Còn 1 ngày, xóa dữ liệu ngày 16/06/2026*",
+                f"{s30} · hết hạn ngày 16/05/2026 {buy.format('HD-S30')}",
+                "*Còn 7 ngày, xóa dữ liệu ngày 22/06/2026*",
+                f"{d07} · hết hạn ngày 22/05/2026 {buy.format('HD-D07')}",
             ]
         ],
         "D" + ds.MAI: [
@@ -218,23 +222,23 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
                 "Data about to be deleted",
                 "1 expired AMIS Accounting subscription will soon have its data deleted. If the "
                 "customer buys a data storage package, the data is kept read-only.",
-                "*Data deleted after 1 day (on 17/06/2026)*",
+                "*1 day left, data deleted on 16/06/2026*",
                 f"• *Công ty Một Ngày* · tax code `{tc['HD-D01']}` · AMIS Accounting · contract "
-                "`HD-D01` · expired 17/05/2026 [Buy data storage package · HD-D01]",
+                "`HD-D01` · expired on 16/05/2026 [Buy data storage package · HD-D01]",
             ]
         ],
     }
     expected["deletion-sweep"] = {
         ds.SUPPORT: [
             [
-                "Xóa dữ liệu thuê bao hết hạn ngày 15/06/2026",
+                "Ngày 15/06/2026: xóa dữ liệu thuê bao hết hạn quá 30 ngày",
                 "Đã xóa dữ liệu 3 thuê bao hết hạn quá 30 ngày:\n"
                 f"• *Công ty Hết Giữ* · MST `{tc['HD-S35-LAPSED']}` · AMIS Kế toán · "
-                "HĐ `HD-S35-LAPSED` · hết hạn 11/05/2026\n"
+                "HĐ `HD-S35-LAPSED` · hết hạn ngày 11/05/2026\n"
                 f"• *Công ty Ngày Ba Mốt* · MST `{tc['HD-S31']}` · AMIS Kế toán · "
-                "HĐ `HD-S31` · hết hạn 15/05/2026\n"
+                "HĐ `HD-S31` · hết hạn ngày 15/05/2026\n"
                 f"• *Sở iGOV Ba Mốt* · MST `{tc['HD-S31-IG']}` · iGOV · "
-                "HĐ `HD-S31-IG` · hết hạn 15/05/2026",
+                "HĐ `HD-S31-IG` · hết hạn ngày 15/05/2026",
                 "1 đơn lưu trữ quá hạn thanh toán đã bị hủy; dữ liệu của các thuê bao này không "
                 "còn được giữ:\n• Đơn `MS-LAPSED` · *Công ty Hết Giữ* · HĐ `HD-S35-LAPSED` · "
                 "hạn thanh toán 14/06/2026",
@@ -250,8 +254,8 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
             [
                 ":money_with_wings: Đơn lưu trữ `MS-PAY-4` của *Công ty Bảy Ngày* (HĐ `HD-D07`, "
                 "1.200.000 đ) bạn đặt lúc 08:00 11/06/2026 vẫn chưa được thanh toán sau 3 ngày. "
-                "Hạn thanh toán: hết ngày 18/06/2026; quá hạn, đơn bị hủy và dữ liệu của khách "
-                "hàng bị xóa.",
+                "Hạn thanh toán: hết ngày 18/06/2026; quá hạn này, đơn sẽ bị hủy và dữ liệu của "
+                "khách hàng sẽ bị xóa.",
                 "Trang đơn hàng gửi khách: https://bot.example.vn/orders/tok-MS-PAY-4",
             ]
         ]
@@ -271,11 +275,13 @@ def test_each_job_sends_its_messages_once(world: World) -> None:
     (digest,) = [
         c
         for c in fake.calls[mark:]
-        if c.params.get("channel") == ds.SUPPORT and c.params["text"].startswith("3 thuê bao")
+        if c.params.get("channel") == ds.SUPPORT and c.params["text"].startswith("4 thuê bao")
     ]
     values = [b["accessory"]["value"] for b in digest.params["blocks"] if "accessory" in b]
     ids = world.data.ids
-    assert values == [f'{{"subscription_id":{ids[c]}}}' for c in ("HD-D01", "HD-D03", "HD-D07")]
+    assert values == [
+        f'{{"subscription_id":{ids[c]}}}' for c in ("HD-D01", "HD-S30", "HD-D03", "HD-D07")
+    ]
     (reply,) = [c for c in fake.calls[mark:] if c.params.get("channel") == ds.APPROVALS]
     parent = fake.messages(ds.APPROVALS, include_replies=False)[0]
     assert reply.params["thread_ts"] == parent["ts"]
@@ -304,7 +310,7 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_long_list_is_cut_to_the_most_urgent_and_attached_as_csv(world: World) -> None:
     many = [
         row(
-            tax_code(500 + n), f"Công ty Số {n:03d}", f"HD-L{n:03d}", ds.day((-23, -27, -29)[n % 3])
+            tax_code(500 + n), f"Công ty Số {n:03d}", f"HD-L{n:03d}", ds.day((-24, -28, -30)[n % 3])
         )
         for n in range(120)
     ]
@@ -315,18 +321,18 @@ def test_a_long_list_is_cut_to_the_most_urgent_and_attached_as_csv(world: World)
     (digest,) = calls
     buttons = [b for b in digest.params["blocks"] if "accessory" in b]
     assert len(buttons) == 40 and len(digest.params["blocks"]) <= 50
-    # The accounts with one day left come first: 30 of the new ones and HD-D01.
+    # The accounts with one day left (deleted tomorrow) come first.
     first_days = digest.params["blocks"][2]["text"]["text"]
-    assert first_days == "*Dữ liệu bị xóa sau 1 ngày (ngày xóa 17/06/2026)*"
+    assert first_days == "*Còn 1 ngày, xóa dữ liệu ngày 16/06/2026*"
     assert digest.params["blocks"][-1]["elements"][0]["text"].startswith(
-        "… và 83 thuê bao khác: danh sách đầy đủ trong tệp CSV đính kèm"
+        "… và 84 thuê bao khác: danh sách đầy đủ trong tệp CSV đính kèm"
     )
     (upload,) = [f for f in world.fake.uploaded_files() if f.channel == ds.SUPPORT]
     assert upload.name == "du-lieu-sap-bi-xoa-2026-06-15.csv"
     assert upload.thread_ts == digest.response["ts"]
-    assert upload.initial_comment == "Danh sách đầy đủ: 123 thuê bao."
+    assert upload.initial_comment == "Danh sách đầy đủ: 124 thuê bao."
     rows = list(csv.reader(io.StringIO(upload.content.decode("utf-8-sig"))))
-    assert len(rows) == 124 and rows[0][3] == "Số hợp đồng"
+    assert len(rows) == 125 and rows[0][3] == "Số hợp đồng"
     assert [r[6] for r in rows[1:]] == sorted((r[6] for r in rows[1:]), key=int)
     # The upload waited for the channel's pace after the digest (1 message/s/channel).
     (complete,) = [c for c in world.fake.calls[mark:] if c.method == "files.completeUploadExternal"]

@@ -31,7 +31,8 @@ def test_state_from_days_since_expiry(days_after_expiry: int, state: LifecycleSt
 def test_deletion_is_on_day_31() -> None:
     lc = lifecycle(EXPIRY, EXPIRY + timedelta(days=12))
     assert lc.deletion_on == EXPIRY + timedelta(days=31)
-    assert (lc.days_since_expiry, lc.grace_days_left) == (12, 18)
+    assert (lc.days_since_expiry, lc.days_until_deletion) == (12, 19)
+    assert lc.today + timedelta(days=lc.days_until_deletion) == lc.deletion_on
 
 
 def test_paid_storage_archives_until_its_end() -> None:
@@ -68,14 +69,14 @@ def test_sweep_marks_deletion() -> None:
 def test_descriptions_in_both_languages() -> None:
     lc = lifecycle(EXPIRY, EXPIRY + timedelta(days=12))
     assert describe_lifecycle(Translator("vi"), lc) == (
-        "hết hạn 12 ngày, dữ liệu bị xóa sau 18 ngày (ngày xóa 01/12/2026)"
+        "*Đã hết hạn 12 ngày* (ngày hết hạn 31/10/2026); còn 19 ngày, xóa dữ liệu ngày 01/12/2026"
     )
     assert describe_lifecycle(Translator("en"), lc) == (
-        "expired 12 days ago, data deleted after 18 days (on 01/12/2026)"
+        "*Expired 12 days ago* (expiry date 31/10/2026); 19 days left, data deleted on 01/12/2026"
     )
     last_day = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY + timedelta(days=30)))
-    assert "hôm nay là ngày cuối" in last_day
+    assert last_day.endswith("còn 1 ngày, xóa dữ liệu ngày 01/12/2026")
     active = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY - timedelta(days=5)))
-    assert active == "còn hạn đến 31/10/2026 (còn 5 ngày)"
+    assert active == "*Còn hạn* đến 31/10/2026 (còn 5 ngày)"
     deleted = describe_lifecycle(Translator("vi"), lifecycle(EXPIRY, EXPIRY + timedelta(days=40)))
-    assert deleted == "dữ liệu đã bị xóa ngày 01/12/2026"
+    assert deleted == "*Đã xóa dữ liệu* ngày 01/12/2026 (ngày hết hạn 31/10/2026)"

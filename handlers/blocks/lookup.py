@@ -48,9 +48,11 @@ def customer_actions(t: Translator, card: CustomerCard) -> list[Block]:
     return blocks
 
 
-def lookup_blocks(t: Translator, result: LookupResult) -> list[Block]:
-    """Header, then per customer a section and its action buttons, within 50 blocks."""
-    blocks: list[Block] = [
+def lookup_blocks(t: Translator, result: LookupResult, *, note: str | None = None) -> list[Block]:
+    """An optional note, the header, then per customer a section and its action buttons, within
+    50 blocks."""
+    blocks: list[Block] = [kit.section(note)] if note else []
+    blocks += [
         kit.header(t("lookup.title", query=result.query.text)),
         kit.context(t.plural("lookup.count", len(result.customers))),
     ]

@@ -9,7 +9,7 @@ from bot.payments import PaymentInstructions
 from bot.storage_orders import InvoiceInfo, OrderForm, OrderStatus, OrderView, Pricing
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
-from handlers.blocks.subscriptions import describe_lifecycle
+from handlers.blocks.subscriptions import lifecycle_text
 from handlers.ids import Action, Callback
 from handlers.metadata import PRIVATE_METADATA_LIMIT, Metadata
 
@@ -79,8 +79,8 @@ def order_form_view(
     blocks: list[Block] = [
         kit.section(
             f"*{escape(customer.name)}* · {t('lookup.tax_code')} `{customer.tax_code}`\n"
-            f"{t('lookup.contract')} `{escape(sub.contract_no)}` · {t('lookup.expires')} "
-            f"{t.day(sub.expires_on)} · {describe_lifecycle(t, sub.lifecycle)}",
+            f"{t('lookup.contract')} `{escape(sub.contract_no)}` · "
+            f"{lifecycle_text(t, sub.lifecycle)}",
             block_id="subscription",
         ),
         kit.header(t("order.package_title")),

@@ -16,36 +16,44 @@ STATE_ICON = {
 
 
 def describe_lifecycle(t: Translator, lc: Lifecycle) -> str:
-    """`hết hạn 12 ngày, dữ liệu bị xóa sau 18 ngày (ngày xóa …)` and the like."""
+    """`*Đã hết hạn 12 ngày* (ngày hết hạn …); còn 19 ngày, xóa dữ liệu ngày …` and the like.
+
+    Every "N days" is counted from today to the date shown next to it: today + N = that date.
+    """
     match lc.state:
         case LifecycleState.ACTIVE:
             if lc.days_until_expiry == 0:
                 return t("state.active_today", expires_on=lc.expires_on)
             return t.plural("state.active", lc.days_until_expiry, expires_on=lc.expires_on)
         case LifecycleState.EXPIRED:
-            expired = t.plural("state.expired", lc.days_since_expiry)
+            expired = t.plural("state.expired", lc.days_since_expiry, expires_on=lc.expires_on)
             if lc.is_held:
-                return f"{expired}, {t('state.held', hold_until=lc.deletion_hold_until)}"
-            if lc.grace_days_left == 0:
-                return f"{expired}, {t('state.deletion_after_today', deletion_on=lc.deletion_on)}"
-            deletion = t.plural("state.deletion_in", lc.grace_days_left, deletion_on=lc.deletion_on)
-            return f"{expired}, {deletion}"
+                held = t(
+                    "state.held", deletion_on=lc.deletion_on, hold_until=lc.deletion_hold_until
+                )
+                return f"{expired}; {held}"
+            deletion = t.plural(
+                "state.deletion_in", lc.days_until_deletion, deletion_on=lc.deletion_on
+            )
+            return f"{expired}; {deletion}"
         case LifecycleState.DATA_DELETED:
-            return t("state.data_deleted", deleted_on=lc.data_deleted_date)
+            return t(
+                "state.data_deleted", deleted_on=lc.data_deleted_date, expires_on=lc.expires_on
+            )
         case LifecycleState.ARCHIVED:
-            return t("state.archived", storage_until=lc.storage_until)
+            return t("state.archived", storage_until=lc.storage_until, expires_on=lc.expires_on)
 
 
-def state_label(t: Translator, lc: Lifecycle) -> str:
-    return f"{STATE_ICON[lc.state]} *{t(f'state.name.{lc.state.value}')}*"
+def lifecycle_text(t: Translator, lc: Lifecycle) -> str:
+    """The state's icon, then its description (which names the state)."""
+    return f"{STATE_ICON[lc.state]} {describe_lifecycle(t, lc)}"
 
 
 def subscription_line(t: Translator, sub: SubscriptionCard) -> str:
-    """One mrkdwn line: product, contract, expiry date, state with its day counts."""
+    """One mrkdwn line: product, contract, then the state with its dates and day counts."""
     line = (
         f"• *{t(f'product.{sub.product.value}')}* · {t('lookup.contract')} "
-        f"`{escape(sub.contract_no)}` · {t('lookup.expires')} {t.day(sub.expires_on)} · "
-        f"{state_label(t, sub.lifecycle)}: {describe_lifecycle(t, sub.lifecycle)}"
+        f"`{escape(sub.contract_no)}` · {lifecycle_text(t, sub.lifecycle)}"
     )
     if sub.open_order_no:
         line += " · " + t("lookup.open_order", order_no=sub.open_order_no)

@@ -306,7 +306,7 @@ FILE_ERRORS = {
     "pdf": "",
     "png": "",
     "html": "không phải PDF hoặc ảnh",
-    "empty": "rỗng",
+    "empty": "không có nội dung",
     "big": "lớn hơn giới hạn 1 MB",
     "none": "Tải lên một tệp PDF hoặc ảnh",
 }

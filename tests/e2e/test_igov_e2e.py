@@ -113,7 +113,7 @@ def test_seed_walkthrough_order_request_approval_and_second_purchase(
     updated = approval(fake, message)
     assert action_ids(updated) == []
     assert "KTLicense – Đã duyệt" in texts(updated["blocks"])
-    assert f"Đã duyệt bởi <@{BOSS}>" in texts(updated["blocks"])
+    assert f"<@{BOSS}> đã duyệt lúc" in texts(updated["blocks"])
     notice = wait_message(fake, "D" + LEAD, lambda p: code in p["text"], mark)
     assert "đã được duyệt" in texts(notice["blocks"])
     channel = fake.channel_of(order_message["ts"])
@@ -162,7 +162,7 @@ def test_rejection_with_a_reason(slack: SignedSlack, fake_slack: FakeSlack, db: 
     updated = approval(fake, message)
     assert action_ids(updated) == []
     assert "Quyết định cấp nguồn thiếu chữ ký" in texts(updated["blocks"])
-    assert f"Từ chối bởi <@{BOSS2}>" in texts(updated["blocks"])
+    assert f"<@{BOSS2}> đã từ chối lúc" in texts(updated["blocks"])
     notice = wait_message(fake, "D" + LEAD, lambda p: code in p["text"], mark)
     assert "thiếu chữ ký" in texts(notice["blocks"])
     with db.session() as session:
@@ -208,7 +208,7 @@ def test_concurrent_decisions_give_exactly_one(
         thread.join()
     assert all(a.status_code == 200 for a in acks.values())
     # Buttons are acknowledged first and decided after: wait for what the decision sends.
-    decided = wait_update(fake, APPROVALS, message["ts"], " bởi <@", mark)
+    decided = wait_update(fake, APPROVALS, message["ts"], "> đã ", mark)
     assert action_ids(decided) == []
     with db.session() as session:
         request = session.scalar(select(LicenceRequest).where(LicenceRequest.code == code))
@@ -224,7 +224,7 @@ def test_concurrent_decisions_give_exactly_one(
         )
         assert decisions == 1
         winner = request.decided_by
-    assert f"bởi <@{winner}>" in texts(decided["blocks"])
+    assert f"<@{winner}> đã " in texts(decided["blocks"])
     loser = BOSS2 if winner == BOSS else BOSS
     # The slower one is told who decided first (ephemeral, or in the reject form).
     told = f"<@{winner}>"

@@ -264,7 +264,7 @@ def test_a_request_found_by_code_can_be_decided_there_and_is_redrawn(
 def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:
     fake_slack.set_user("U0ENGLISH", locale="en-US")
     reply = texts(slack.check_ack(slack.command("license NOPE-1", user_id="U0ENGLISH")))
-    assert "No licence request, iGOV order or contract is `NOPE-1`" in reply
+    assert "Nothing found for `NOPE-1`: no licence request, iGOV order or contract" in reply
     help_text = texts(slack.check_ack(slack.command("help", user_id="U0ENGLISH")))
     assert "/misa igov <tax code>" in help_text and "/misa pending" in help_text
 

@@ -216,7 +216,8 @@ def test_a_storage_order_across_instances(
 
     # Both instances see the archived account.
     for client in (slack_a, slack_b):
-        assert "lưu trữ chỉ đọc đến" in text_of(client.check_ack(client.command(EXPIRED)))
+        lookup = text_of(client.check_ack(client.command(EXPIRED)))
+        assert "*Lưu trữ chỉ đọc* đến hết ngày" in lookup
 
 
 def test_an_approval_across_instances(

@@ -36,6 +36,7 @@ def bot(
         row(MISA, "Công ty Cổ phần MISA", "HD-KT-01", TODAY - timedelta(days=12), owner="U0OWNER"),
         row(MISA, "Công ty Cổ phần MISA", "HD-KT-02", TODAY + timedelta(days=90), owner="U0OWNER"),
         row(tax_code(7), "Công ty TNHH <b>Sữa</b> & Bánh", "HD-SB-01", TODAY - timedelta(days=40)),
+        row(tax_code(9), "Công ty TNHH Helm Việt Nam", "HD-HELM-01", TODAY + timedelta(days=100)),
         row(
             PUBLIC,
             "Sở Tài chính tỉnh Bắc Ninh",
@@ -63,8 +64,12 @@ def test_tax_code_answers_with_the_customer(slack: SignedSlack, query: str) -> N
     assert "*Công ty Cổ phần MISA*" in text
     assert f"MST `{MISA}`" in text and "Doanh nghiệp" in text and "<@U0OWNER>" in text
     expired_on = (TODAY - timedelta(days=12)).strftime("%d/%m/%Y")
-    assert f"HĐ `HD-KT-01` · hết hạn {expired_on}" in text
-    assert "hết hạn 12 ngày, dữ liệu bị xóa sau 18 ngày" in text
+    deleted_on = (TODAY + timedelta(days=19)).strftime("%d/%m/%Y")
+    assert (
+        f"HĐ `HD-KT-01` · :large_orange_circle: *Đã hết hạn 12 ngày* (ngày hết hạn {expired_on}); "
+        f"còn 19 ngày, xóa dữ liệu ngày {deleted_on}"
+    ) in text
+    assert "1 khách hàng, xếp theo mức độ phù hợp." in text
     assert "còn 90 ngày" in text
     (storage,) = buttons(ack)
     assert storage["action_id"] == "storage_order.start"
@@ -89,7 +94,7 @@ def test_deleted_account_has_no_storage_button_and_names_are_escaped(slack: Sign
     ack = slack.check_ack(slack.command("sua banh"))
     text = text_of(ack)
     assert "&lt;b&gt;Sữa&lt;/b&gt; &amp; Bánh" in text
-    assert "dữ liệu đã bị xóa ngày" in text
+    assert "*Đã xóa dữ liệu* ngày" in text
     assert buttons(ack) == []
 
 
@@ -118,7 +123,8 @@ def test_help_explains_the_subcommands(slack: SignedSlack) -> None:
 def test_english_locale_gets_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:
     fake_slack.set_user("U_ENGLISH", locale="en-US")
     ack = slack.check_ack(slack.command(MISA, user_id="U_ENGLISH"))
-    assert "expired 12 days ago, data deleted after 18 days" in text_of(ack)
+    assert "*Expired 12 days ago* (expiry date" in text_of(ack)
+    assert "19 days left, data deleted on" in text_of(ack)
     assert buttons(ack)[0]["text"]["text"].startswith("Buy data storage package")
 
 
@@ -154,3 +160,25 @@ def test_logs_do_not_contain_secrets(bot: BotProcess) -> None:
     logs = bot.logs()
     assert SIGNING_SECRET not in logs and "xoxb-test" not in logs
     assert "Traceback" not in logs, logs[-3000:]
+
+
+def test_a_mistyped_subcommand_gets_did_you_mean_alongside_the_search(
+    slack: SignedSlack, fake_slack: FakeSlack
+) -> None:
+    text = text_of(slack.check_ack(slack.command("hepl")))
+    assert ":bulb: Có phải bạn muốn gõ `/misa help`?" in text
+    assert "Không tìm thấy khách hàng nào có tên chứa `hepl`" in text
+    order = text_of(slack.check_ack(slack.command("oder LT261122ABC123")))
+    assert "Có phải bạn muốn gõ `/misa order LT261122ABC123`?" in order
+    pending = text_of(slack.check_ack(slack.command("pendng")))
+    assert "Có phải bạn muốn gõ `/misa pending`?" in pending
+    fake_slack.set_user("U_ENGLISH", locale="en-US")
+    english = text_of(slack.check_ack(slack.command("licence YC2611220001", user_id="U_ENGLISH")))
+    assert ":bulb: Did you mean `/misa license YC2611220001`?" in english
+
+
+@pytest.mark.parametrize("query", ["misa", "cong ty misa", "helm", MISA])
+def test_company_words_get_no_suggestion(slack: SignedSlack, query: str) -> None:
+    ack = slack.check_ack(slack.command(query))
+    assert "Có phải bạn muốn gõ" not in text_of(ack)
+    assert "Công ty" in text_of(ack)  # the customer was found

@@ -234,7 +234,7 @@ def test_the_whole_procedure(
 
     storage_until = (EXPIRED_ON + relativedelta(months=36)).strftime("%d/%m/%Y")
     lookup = text_of(slack.check_ack(slack.command(MISA)))
-    assert f"lưu trữ chỉ đọc đến {storage_until}" in lookup
+    assert f"*Lưu trữ chỉ đọc* đến hết ngày {storage_until}" in lookup
 
     # The customer is emailed the payment confirmation, once; the order message says so.
     confirmation = smtp.wait_for(lambda m: m["Subject"].endswith(f"{order_no}: đã nhận thanh toán"))
