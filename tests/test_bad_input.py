@@ -317,7 +317,7 @@ def test_order_number_in_transfer_content(content: str) -> None:
 
 # Where a transfer's fields are stored (storage/models/orders.py).
 TRANSFER_COLUMNS = {
-    "provider_id": 64,
+    "provider_id": 255,
     "gateway": 64,
     "transaction_date": 32,
     "account_number": 32,

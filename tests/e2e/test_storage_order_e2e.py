@@ -22,7 +22,7 @@ from bot.importer import import_file
 from bot.vietqr import parse_payload
 from handlers.metadata import SubscriptionRef
 from storage.db import Database
-from storage.models import Subscription
+from storage.models import StorageOrder, Subscription
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.e2e.storage_steps import (
@@ -61,7 +61,7 @@ def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     ]
     rows += [
         row(tax_code(500 + i), f"Công ty TNHH Lưu Trữ {i}", f"HD-LT-{i}", TODAY - timedelta(days=5))
-        for i in range(6)
+        for i in range(7)
     ]
     path = write_csv(tmp_path_factory.mktemp("data") / "customers.csv", rows)
     database = Database(module_database_url)
@@ -411,6 +411,64 @@ def test_malformed_notifications_are_refused(bot: BotProcess, body: str, status:
     )
     assert response.status_code == status
     assert response.json()["success"] is False
+
+
+def order_status(database: Database, order_no: str) -> str:
+    with database.session() as session:
+        return session.query(StorageOrder.status).filter_by(order_no=order_no).scalar()
+
+
+def finance_saw(fake: FakeSlack, text: str, mark: int) -> str:
+    """The finance DM (after `mark`) holding `text`."""
+    call = fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == f"D{FINANCE}" and text in str(c.params),
+        after=mark,
+    )
+    return str(call.params)
+
+
+def test_only_transfers_to_our_account_pay_and_the_rest_reach_finance(
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, database: Database
+) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-6", "luu tru 6")
+    order_no = order_number(message)
+    mark = fake_slack.mark()
+
+    # No accountNumber (SePay always sends one), or another account: never paid, finance told.
+    nameless = transfer(order_no, 1_000_000, "acct-none")
+    del nameless["accountNumber"]
+    assert webhook(bot, nameless).json()["outcome"] == "other_account"
+    elsewhere = {**transfer(order_no, 1_000_000, "acct-other"), "accountNumber": "9704 1800 01"}
+    assert webhook(bot, elsewhere).json()["outcome"] == "other_account"
+    assert order_status(database, order_no) == "awaiting_payment"
+    assert "9704 1800 01" in finance_saw(fake_slack, "acct-other", mark)
+    assert "không xác nhận được là vào tài khoản nhận tiền" in finance_saw(
+        fake_slack, "acct-none", mark
+    )
+
+    # Ids are kept whole: two transfers whose ids share their first 64 characters are two.
+    prefix = "SEPAY-" + "7" * 58
+    short = transfer(order_no, 1_000, prefix + "-1")
+    assert webhook(bot, short).json()["outcome"] == "underpaid"
+    # Our account written with spaces, dots and dashes is still our account.
+    spaced = "1251 0000.1234-56"
+    assert spaced.replace(" ", "").replace(".", "").replace("-", "") == BANK["BANK_ACCOUNT_NO"]
+    paying = {**transfer(order_no, 1_000_000, prefix + "-2"), "accountNumber": spaced}
+    assert webhook(bot, paying).json()["outcome"] == "paid"
+    assert order_status(database, order_no) == "paid"
+
+    # The same notification again is a retry; the same id with other details is not.
+    assert webhook(bot, paying).json()["outcome"] == "duplicate"
+    other = {**paying, "transferAmount": 2_000_000, "content": "chuyen tien nha"}
+    assert webhook(bot, other).json()["outcome"] == "conflicting"
+    seen = finance_saw(fake_slack, "Mã giao dịch ngân hàng bị trùng", mark)
+    assert "2.000.000 đ" in seen and prefix + "-2" in seen
+
+    # An id too long to keep whole is refused, saying so.
+    too_long = webhook(bot, transfer(order_no, 1_000_000, "9" * 256))
+    assert too_long.status_code == 400
+    assert too_long.json()["error"] == "invalid id" and "255" in too_long.json()["message"]
 
 
 def test_a_stale_quantity_redraw_is_harmless(
