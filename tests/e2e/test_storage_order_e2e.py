@@ -61,7 +61,7 @@ def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     ]
     rows += [
         row(tax_code(500 + i), f"Công ty TNHH Lưu Trữ {i}", f"HD-LT-{i}", TODAY - timedelta(days=5))
-        for i in range(7)
+        for i in range(8)
     ]
     path = write_csv(tmp_path_factory.mktemp("data") / "customers.csv", rows)
     database = Database(module_database_url)
@@ -469,6 +469,48 @@ def test_only_transfers_to_our_account_pay_and_the_rest_reach_finance(
     too_long = webhook(bot, transfer(order_no, 1_000_000, "9" * 256))
     assert too_long.status_code == 400
     assert too_long.json()["error"] == "invalid id" and "255" in too_long.json()["message"]
+
+
+def orders_of(database: Database, contract_no: str) -> list[tuple[str, str | None]]:
+    """(who placed it, where its message went) for each order of the subscription."""
+    with database.session() as session:
+        query = (
+            session.query(StorageOrder.placed_by, StorageOrder.channel_id)
+            .join(Subscription, Subscription.id == StorageOrder.subscription_id)
+            .filter(Subscription.contract_no == contract_no)
+        )
+        return [tuple(r) for r in query]
+
+
+def test_a_form_is_placed_only_by_its_opener_and_only_where_it_was_opened(
+    slack: SignedSlack, fake_slack: FakeSlack, database: Database
+) -> None:
+    view = open_form(slack, fake_slack, "luu tru 7", "HD-LT-7")  # by U_STAFF in C_SUPPORT
+    values = {"invoice_email": "ketoan@example.vn"}
+
+    # Someone else submits it (both are staff): refused in their language, nothing placed.
+    other = slack.view_submission(view, values, user_id="U_OTHER", forged=True)
+    ack = slack.check_ack(other)
+    assert ack["response_action"] == "update"
+    assert "Biểu mẫu này được mở cho người khác" in text_of(ack["view"])
+    assert "`" not in text_of(ack["view"])
+
+    # The opener, with the channel changed in the form's metadata: refused as stale.
+    metadata = view["private_metadata"]
+    assert '"channel_id":"C_SUPPORT"' in metadata
+    moved = metadata.replace('"channel_id":"C_SUPPORT"', '"channel_id":"C_ELSEWHERE"')
+    forged = slack.view_submission(
+        view, values, user_id="U_STAFF", forged=True, private_metadata=moved
+    )
+    assert "Biểu mẫu này đã cũ hoặc bị hỏng" in text_of(slack.check_ack(forged)["view"])
+    assert orders_of(database, "HD-LT-7") == []
+
+    # The form as written, by its opener: placed, and posted where it was opened.
+    mark = fake_slack.mark()
+    assert slack.check_ack(slack.view_submission(view, values, user_id="U_STAFF")) is None
+    message = order_message(fake_slack, mark)
+    assert fake_slack.channel_of(message["ts"]) == "C_SUPPORT"
+    assert orders_of(database, "HD-LT-7") == [("U_STAFF", "C_SUPPORT")]
 
 
 def test_a_stale_quantity_redraw_is_harmless(
