@@ -100,7 +100,9 @@ class FormSeal:
         mac, _, rest = (raw or "").partition(".")
         owner, _, body = rest.partition(".")
         given = mac.encode("utf-8", "surrogatepass")
-        if not hmac.compare_digest(given, self._mac(kind, owner, body).encode()):
+        if not _USER_ID.fullmatch(owner) or not hmac.compare_digest(
+            given, self._mac(kind, owner, body).encode()
+        ):
             raise MetadataError(f"{kind.__name__} not sealed by us: {raw!r:.80}")
         if owner != user_id:
             raise NotYourForm(f"{kind.__name__} of {owner} submitted by {user_id!r:.40}")
