@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from handlers.context import Context
 from handlers.directory import SlackGroups
 from handlers.http_guard import BodyGuard
 from handlers.locale import UserLanguages
+from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
@@ -86,6 +88,15 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
     return app
 
 
+def form_secret(settings: Settings) -> bytes:
+    """What modal metadata is signed with: a secret every instance of the app shares (the
+    signing secret; in Socket Mode, the app-level token)."""
+    for secret in (settings.slack_signing_secret, settings.slack_app_token):
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value().encode()
+    return secrets.token_bytes(32)  # forms then last as long as this process
+
+
 def build_runtime(
     settings: Settings, *, socket_mode: bool = False, with_scheduler: bool = False
 ) -> Runtime:
@@ -97,6 +108,7 @@ def build_runtime(
         languages=UserLanguages(client),
         slack=SlackOut(client),
         authz=Authorizer(settings, SlackGroups(client)),
+        forms=FormSeal(form_secret(settings)),
     )
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)

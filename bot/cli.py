@@ -27,13 +27,53 @@ def _settings() -> Settings:
 
 
 def _require(settings: Settings, *names: str) -> None:
+    """Stop with one line naming the first of `names` that is not set."""
     try:
         settings.require(*names)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(help="MISA Store chat-ops bot.")
+class _Commands(click.Group):
+    """Failures a person can fix (a setting, the database, a revision) end in one line that
+    names what to change, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from alembic.util import CommandError
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        except DBAPIError as exc:
+            raise click.ClickException(_database_failure(exc)) from None
+        except CommandError as exc:  # alembic: an unknown --revision
+            raise click.ClickException(f"Invalid --revision: {exc}") from None
+
+
+def _database_failure(exc: Exception) -> str:
+    from sqlalchemy.engine import make_url
+
+    settings = load_settings()
+    where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"Database unreachable or refused (DATABASE_URL {where}): {reason}"
+
+
+def _migrate(settings: Settings) -> None:
+    """Bring the database up to date before anything starts (an unreachable one stops here)."""
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    database = Database(settings.effective_database_url)
+    try:
+        upgrade(database, local_timezone=settings.bot_timezone)
+    finally:
+        database.dispose()
+
+
+@click.group(cls=_Commands, help="MISA Store chat-ops bot.")
 def main() -> None:
     pass
 
@@ -50,14 +90,14 @@ def main() -> None:
 def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     from bot.app import build_runtime
     from handlers.web import serve_http
-    from storage.migrate import upgrade
 
     settings = _settings()
     _require(settings, "slack_bot_token")
     _require(settings, "slack_app_token" if socket_mode else "slack_signing_secret")
+    _require(settings, "public_base_url")  # order links are made from it
     configure_logging(settings)
+    _migrate(settings)
     runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
-    upgrade(runtime.services.db, local_timezone=settings.bot_timezone)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -194,16 +234,15 @@ def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
     from bot.app import build_runtime
     from bot.reminders import delivery_status
     from bot.scheduler import run_job
-    from storage.migrate import upgrade
 
     settings = _settings()
     t = Translator(lang)
     at = _parse_at(at_text, settings, t)
-    _require(settings, "slack_bot_token")
+    _require(settings, "slack_bot_token", "public_base_url")  # its outbox makes order links
     configure_logging(settings)
+    _migrate(settings)
     runtime = build_runtime(settings)
     services = runtime.services
-    upgrade(services.db, local_timezone=settings.bot_timezone)
     try:
         outcome = run_job(services, name, at)
     except SettingsError as exc:
@@ -247,14 +286,13 @@ def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
 @main.command(help="Run the scheduled jobs (and deliver their messages) without serving HTTP.")
 def scheduler() -> None:
     from bot.app import build_runtime
-    from storage.migrate import upgrade
 
     settings = _settings()
-    _require(settings, "slack_bot_token")
+    _require(settings, "slack_bot_token", "public_base_url")  # its outbox makes order links
     configure_logging(settings)
+    _migrate(settings)
     runtime = build_runtime(settings, with_scheduler=True)
     assert runtime.scheduler is not None
-    upgrade(runtime.services.db, local_timezone=settings.bot_timezone)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -12,12 +12,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.catalog import DEFAULT_STORAGE_PACKAGES, StoragePackage
 from bot.igov_catalogue import CatalogueError, load_catalogue
 from bot.subscriptions import GRACE_DAYS
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Slack ids are upper-case letters and digits (an underscore is let through for test ids); a
+# channel's name (`#approvals`) is not its id.
+_SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9_]{2,}$")
+_SLACK_USERGROUP_ID = re.compile(r"^S[A-Z0-9_]{2,}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_URL_SHAPE = "sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:5432/db"
 
 
 class SettingsError(Exception):
@@ -126,6 +134,65 @@ class Settings(BaseSettings):
             if not _SLACK_USER_ID.match(user_id):
                 raise ValueError(f"{user_id!r} is not a Slack user id (U… or W…)")
         return value
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"must be a Slack token starting with {prefix}")
+        return value
+
+    @field_validator("approval_channel", "support_channel", "sales_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_CHANNEL_ID.match(value):
+            raise ValueError(
+                "must be a channel id such as C0123ABCD or G0123ABCD (in Slack: the channel's "
+                "details, at the bottom), not its name"
+            )
+        return value
+
+    @field_validator("staff_usergroup", "approver_usergroup", "finance_usergroup")
+    @classmethod
+    def _usergroup_id(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_USERGROUP_ID.match(value):
+            raise ValueError("must be a Slack user group id such as S0123ABCD, not its handle")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(f"must look like {DATABASE_URL_SHAPE}") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{backend} is not supported: use {DATABASE_URL_SHAPE}")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        from bot.mail import parse_smtp_url  # here: bot.mail imports what imports this module
+
+        try:
+            parse_smtp_url(value)
+        except ValueError:
+            raise ValueError(
+                "must look like smtp://host:25, smtp://user:password@host:587?starttls=true "
+                "or smtps://user:password@host:465"
+            ) from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
 
     @field_validator("storage_packages", mode="before")
     @classmethod

@@ -6,8 +6,10 @@ archived (read-only) until expiry + quantity × term and the deletion no longer 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -44,17 +46,34 @@ class TransferOutcome(StrEnum):
     ALREADY_PAID = "already_paid"
     LATE = "late"  # the order expired or was cancelled before the money came
     NOT_INCOMING = "not_incoming"
-    OTHER_ACCOUNT = "other_account"
+    OTHER_ACCOUNT = "other_account"  # not to our account, or no account named: never pays
     DUPLICATE = "duplicate"  # the same notification again: nothing changes
+    CONFLICTING = "conflicting"  # an id seen before, with other details: never pays
 
 
+# Every incoming transfer that did not pay an order (and a surplus) is shown to finance.
 NOTIFY_FINANCE = {
     TransferOutcome.OVERPAID,
     TransferOutcome.UNDERPAID,
     TransferOutcome.UNMATCHED,
     TransferOutcome.ALREADY_PAID,
     TransferOutcome.LATE,
+    TransferOutcome.OTHER_ACCOUNT,
+    TransferOutcome.CONFLICTING,
 }
+# A notification's id is kept whole: a longer one is refused rather than cut, so two
+# transfers can never be taken for one.
+PROVIDER_ID_LIMIT = 255
+# The details that make two notifications with one id the same transfer (a retry).
+FINGERPRINT_FIELDS = (
+    "gateway",
+    "transactionDate",
+    "accountNumber",
+    "content",
+    "transferType",
+    "transferAmount",
+    "referenceCode",
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,25 @@ class BankTransfer:
     amount: int
     reference_code: str
     raw: dict[str, Any]
+    account_key: str  # the account number as received, separators removed: what is compared
+    fingerprint: str  # of the details as received (not cut): a retry has the same
+
+
+def account_key(account_number: str) -> str:
+    """`1251 0000.1234-56` and `12510000123456` are one account: letters and digits only."""
+    return re.sub(r"[^0-9A-Za-z]", "", account_number).upper()
+
+
+def fingerprint(body: dict[str, Any]) -> str:
+    """What a retry of the same notification repeats exactly (its id aside)."""
+    details = [_fingerprint_part(body.get(name)) for name in FINGERPRINT_FIELDS]
+    return hashlib.sha256(json.dumps(details).encode()).hexdigest()
+
+
+def _fingerprint_part(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1e6 and 1000000 are one amount
+    return "" if value is None else str(value)
 
 
 def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str:
@@ -96,8 +134,9 @@ def parse_transfer(body: Any) -> BankTransfer:
     transfer_type = _text(body, "transferType", 8, required=True).lower()
     if transfer_type not in ("in", "out"):
         raise InvalidInput("webhook.field", field="transferType")
+    account_value = body.get("accountNumber")
     return BankTransfer(
-        provider_id=_text(body, "id", 64, required=True),
+        provider_id=_provider_id(body.get("id")),
         gateway=_text(body, "gateway", 64),
         transaction_date=_text(body, "transactionDate", 32),
         account_number=_text(body, "accountNumber", 32),
@@ -106,7 +145,23 @@ def parse_transfer(body: Any) -> BankTransfer:
         amount=int(amount),
         reference_code=_text(body, "referenceCode", 64),
         raw=_keepable({k: body[k] for k in list(body)[:30] if isinstance(k, str)}),
+        account_key=account_key(str(account_value)) if _is_text(account_value) else "",
+        fingerprint=fingerprint(body),
     )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def _provider_id(value: Any) -> str:
+    """The bank's id as sent (SePay: a number), whole; anything else is refused."""
+    if not _is_text(value):
+        raise InvalidInput("webhook.field", field="id")
+    text = str(value)
+    if not text or len(text) > PROVIDER_ID_LIMIT or not text.isprintable() or text != text.strip():
+        raise InvalidInput("webhook.id", field="id", limit=PROVIDER_ID_LIMIT)
+    return text
 
 
 def _keepable(raw: dict[str, Any]) -> dict[str, Any]:
@@ -154,8 +209,10 @@ def _classify(
 ) -> tuple[TransferOutcome, StorageOrder | None]:
     if transfer.transfer_type != "in":
         return TransferOutcome.NOT_INCOMING, None
-    own_account = services.settings.bank_account_no
-    if own_account and transfer.account_number and transfer.account_number != own_account:
+    # Only money shown to have reached our own account pays an order: a notification naming
+    # no account (SePay always names it) or another one goes to finance instead.
+    own_account = account_key(services.settings.bank_account_no or "")
+    if not own_account or transfer.account_key != own_account:
         return TransferOutcome.OTHER_ACCOUNT, None
     order_no = find_order_no(transfer.content)
     order = orders_repo.by_order_no(session, order_no) if order_no else None
@@ -186,15 +243,20 @@ def receive_transfer(services: Services, transfer: BankTransfer, now: datetime) 
 
 def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> TransferOutcome:
     with services.db.session() as session:
-        if orders_repo.transaction_by_provider_id(session, transfer.provider_id) is not None:
+        seen = orders_repo.transactions_by_provider_id(session, transfer.provider_id)
+        if any(earlier.fingerprint == transfer.fingerprint for earlier in seen):
             return TransferOutcome.DUPLICATE
-        outcome, order = _classify(services, session, transfer)
+        if seen:  # one id, two different transfers: nothing is paid, finance decides
+            outcome, order = TransferOutcome.CONFLICTING, None
+        else:
+            outcome, order = _classify(services, session, transfer)
         paying = order is not None and outcome in (TransferOutcome.PAID, TransferOutcome.OVERPAID)
         if paying and not _pay(session, order, via="transfer", by="bank", now=now):
             outcome = TransferOutcome.ALREADY_PAID
         record = orders_repo.add_transaction(
             session,
             provider_id=transfer.provider_id,
+            fingerprint=transfer.fingerprint,
             gateway=transfer.gateway,
             transaction_date=transfer.transaction_date,
             account_number=transfer.account_number,
@@ -279,6 +341,8 @@ class TransferNotice:
     """A bank transfer finance must look at, with the order it named (if any)."""
 
     outcome: TransferOutcome
+    provider_id: str
+    account_number: str
     amount: int
     content: str
     gateway: str
@@ -297,6 +361,8 @@ def transfer_notice(services: Services, transaction_id: int) -> TransferNotice:
         order = orders_repo.get(session, transaction.order_id) if transaction.order_id else None
         return TransferNotice(
             outcome=TransferOutcome(transaction.outcome),
+            provider_id=transaction.provider_id,
+            account_number=transaction.account_number,
             amount=transaction.amount,
             content=transaction.content,
             gateway=transaction.gateway,

@@ -147,7 +147,8 @@ def register(app: App, ctx: Context) -> None:
         except DomainError as error:
             tell(respond, refusal_text(ctx, t, error))
             return
-        if not open_modal(client, body["trigger_id"], reject_modal(t, card)):
+        sealed = ctx.forms.seal(RejectFormState(request_id=card.id), user)
+        if not open_modal(client, body["trigger_id"], reject_modal(t, card, sealed)):
             tell(respond, t("error.form_not_opened"))
 
     @app.view(Callback.LICENSE_REJECT)
@@ -158,7 +159,7 @@ def register(app: App, ctx: Context) -> None:
         answer_form(ack, t, Input.REASON, where, lambda: reject(ack, t, user, view))
 
     def reject(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = RejectFormState.decode(view.get("private_metadata"))
+        state = ctx.forms.open(RejectFormState, view.get("private_metadata"), user)
         values = (view.get("state") or {}).get("values") or {}
         reason = (values.get(Input.REASON) or {}).get(Input.REASON, {}).get("value")
         try:

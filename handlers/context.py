@@ -9,6 +9,7 @@ from bot.authz import Authorizer
 from bot.i18n import Translator
 from bot.services import Services
 from handlers.locale import UserLanguages
+from handlers.metadata import FormSeal
 from handlers.slack_out import SlackOut
 
 
@@ -18,6 +19,7 @@ class Context:
     languages: UserLanguages
     slack: SlackOut
     authz: Authorizer
+    forms: FormSeal  # signs and checks every modal's private_metadata
 
 
 @dataclass(frozen=True)

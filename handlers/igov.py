@@ -54,9 +54,9 @@ def answer_form(
     (rather than Slack's wordless failure), and the person's input stays."""
     try:
         submit()
-    except MetadataError:  # a private_metadata we did not write: the form can't be trusted
-        log.warning("%s with unreadable private_metadata", where)
-        reject_fields(ack, t, {block_id: DomainError("error.stale_form")})
+    except MetadataError as exc:  # not what we wrote, or not theirs: the form can't be trusted
+        log.warning("%s refused: %s", where, exc)
+        reject_fields(ack, t, {block_id: DomainError(exc.text_key)})
     except Exception as exc:
         reject_fields(ack, t, {block_id: unexpected_field_error(exc, where)})
 
@@ -66,12 +66,13 @@ def open_order_modal(
     client: WebClient,
     trigger_id: str,
     t: Translator,
+    user_id: str,
     channel_id: str,
     customer: IgovCustomer | None,
 ) -> bool:
-    """The order form; False when Slack did not open it."""
-    state = OrderFormState(channel_id=channel_id)
-    view = order_modal(t, catalogue(ctx.services), state, customer)
+    """The order form for `user_id`; False when Slack did not open it."""
+    sealed = ctx.forms.seal(OrderFormState(channel_id=channel_id), user_id)
+    view = order_modal(t, catalogue(ctx.services), sealed, customer)
     return open_modal(client, trigger_id, view)
 
 
@@ -86,7 +87,8 @@ def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
             return Reply.message(error_text(t, error))
     # The order message goes where the command was typed (or to the person, if we can't post).
     channel = request.channel_id or request.user_id
-    if not open_order_modal(ctx, ctx.slack.client, request.trigger_id, t, channel, customer):
+    client, trigger = ctx.slack.client, request.trigger_id
+    if not open_order_modal(ctx, client, trigger, t, request.user_id, channel, customer):
         return Reply.message(t("error.form_not_opened"))
     return None
 
@@ -121,7 +123,7 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, error_text(t, error))
             return
         channel = (body.get("channel") or {}).get("id") or user
-        if not open_order_modal(ctx, client, body["trigger_id"], t, channel, customer):
+        if not open_order_modal(ctx, client, body["trigger_id"], t, user, channel, customer):
             tell(respond, t("error.form_not_opened"))
 
     @app.options(IgovAction.ORDER_CUSTOMER)
@@ -134,7 +136,8 @@ def register(app: App, ctx: Context) -> None:
         """A customer was chosen: show its budget code, contacts and contract in the form."""
         ack()
         view = body["view"]
-        t = ctx.languages.translator(body["user"]["id"])
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
         chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
         customer, notice = None, None
         try:
@@ -142,12 +145,13 @@ def register(app: App, ctx: Context) -> None:
             customer = customer_for_order(services, chosen_id)
         except DomainError as error:
             notice = error_text(t, error)  # said again, inline, if the form is submitted
+        metadata = view.get("private_metadata") or ""
         try:
-            state = OrderFormState.decode(view.get("private_metadata"))
-        except MetadataError:
-            log.warning("igov_order form with unreadable private_metadata")
-            return  # submitting it says the form is stale
-        updated = order_modal(t, catalogue(services), state, customer, notice)
+            ctx.forms.open(OrderFormState, metadata, user)  # checked, then kept as it is
+        except MetadataError as exc:
+            log.warning("igov_order form not refreshed: %s", exc)
+            return  # submitting it says the form is stale (or not theirs)
+        updated = order_modal(t, catalogue(services), metadata, customer, notice)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SLACK_FAILURES as exc:  # changed meanwhile (theirs wins), or Slack is down
@@ -161,7 +165,7 @@ def register(app: App, ctx: Context) -> None:
         answer_form(ack, t, IgovOrderInput.SALES_PROJECT, where, lambda: save(ack, t, user, view))
 
     def save(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = OrderFormState.decode(view.get("private_metadata"))
+        state = ctx.forms.open(OrderFormState, view.get("private_metadata"), user)
         try:
             card = place_order(
                 services,

@@ -65,13 +65,16 @@ def register(app: App, ctx: Context) -> None:
     services = ctx.services
     max_mb = services.settings.licence_document_max_mb
 
-    def form_view(t: Translator, draft: RequestDraft, state: RequestFormState) -> dict[str, Any]:
-        return request_modal(t, draft, state, max_mb)
+    def form_view(
+        t: Translator, draft: RequestDraft, state: RequestFormState, user: str
+    ) -> dict[str, Any]:
+        return request_modal(t, draft, state, ctx.forms.seal(state, user), max_mb)
 
     @app.action(Action.LICENSE_REQUEST_START)
     def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        t = ctx.languages.translator(body["user"]["id"])
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
         if not services.settings.approval_channel:
             tell(respond, t("request.no_approval_channel"))
             return
@@ -84,20 +87,21 @@ def register(app: App, ctx: Context) -> None:
         except DomainError as error:
             tell(respond, error_text(t, error))
             return
-        view = form_view(t, draft, RequestFormState(order_id=ref.order_id))
+        view = form_view(t, draft, RequestFormState(order_id=ref.order_id), user)
         if not open_modal(client, body["trigger_id"], view):
             tell(respond, t("error.form_not_opened"))
 
     @app.action(IgovAction.MODULE_INFO)
     def on_module_info(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        t = ctx.languages.translator(body["user"]["id"])
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
         parent = body["view"]
         try:
-            state = RequestFormState.decode(parent.get("private_metadata"))
-        except MetadataError:
-            log.warning("license_request form with unreadable private_metadata")
-            return  # submitting it says the form is stale
+            state = ctx.forms.open(RequestFormState, parent.get("private_metadata"), user)
+        except MetadataError as exc:
+            log.warning("module form not opened: %s", exc)
+            return  # submitting it says the form is stale (or not theirs)
         code = body["actions"][0].get("value") or ""
         try:
             module = prepare_request(services, state.order_id).module(code)
@@ -107,7 +111,12 @@ def register(app: App, ctx: Context) -> None:
             return  # the order changed under the form; submitting it says why
         meta = ModuleFormState(parent_view_id=parent["id"], module=code, parent=state)
         try:
-            client.views_push(trigger_id=body["trigger_id"], view=module_modal(t, module, meta))
+            view = module_modal(t, module, meta, ctx.forms.seal(meta, user))
+        except MetadataError:  # the extra information already fills the form's metadata
+            log.warning("module form not opened: its metadata is too long")
+            return
+        try:
+            client.views_push(trigger_id=body["trigger_id"], view=view)
         except SLACK_FAILURES as exc:  # nothing changed: the button can be clicked again
             log.warning("module form not pushed: %r", exc)
 
@@ -116,16 +125,19 @@ def register(app: App, ctx: Context) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Keep a module's extra information in the request form (its private_metadata)."""
-        t = ctx.languages.translator(body["user"]["id"])
+        user = body["user"]["id"]
+        t = ctx.languages.translator(user)
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         if not inputs:
             ack()
             return
         where = "license_request_module submission"
-        answer_form(ack, t, inputs[0], where, lambda: keep(ack, t, view, client, inputs[0]))
+        answer_form(ack, t, inputs[0], where, lambda: keep(ack, t, user, view, client, inputs[0]))
 
-    def keep(ack: Ack, t: Translator, view: dict[str, Any], client: WebClient, first: str) -> None:
-        meta = ModuleFormState.decode(view.get("private_metadata"))
+    def keep(
+        ack: Ack, t: Translator, user: str, view: dict[str, Any], client: WebClient, first: str
+    ) -> None:
+        meta = ctx.forms.open(ModuleFormState, view.get("private_metadata"), user)
         try:
             draft = prepare_request(services, meta.parent.order_id)
         except DomainError as error:  # the order got a request meanwhile
@@ -147,7 +159,7 @@ def register(app: App, ctx: Context) -> None:
             extra.pop(module.code, None)
         state = RequestFormState(order_id=meta.parent.order_id, extra=extra)
         try:
-            parent = form_view(t, draft, state)
+            parent = form_view(t, draft, state, user)
         except MetadataError:
             reject_fields(ack, t, {first: DomainError("request.extra_too_long")})
             return
@@ -167,7 +179,7 @@ def register(app: App, ctx: Context) -> None:
         answer_form(ack, t, Input.MISA_ID_PHONE, where, lambda: send(ack, t, user, view))
 
     def send(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = RequestFormState.decode(view.get("private_metadata"))
+        state = ctx.forms.open(RequestFormState, view.get("private_metadata"), user)
         form = request_form(view, state)
         key = f"license_request:{view['id']}"
         done = request_for_submission(services, key)

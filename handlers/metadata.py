@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -14,6 +18,14 @@ M = TypeVar("M", bound="Metadata")
 
 class MetadataError(ValueError):
     """A value or private_metadata that we did not write (or that was tampered with)."""
+
+    text_key = "error.stale_form"  # what the person is told when it is a form's
+
+
+class NotYourForm(MetadataError):
+    """A form submitted (or clicked in) by someone other than the person it was opened for."""
+
+    text_key = "error.not_your_form"
 
 
 class Metadata(BaseModel):
@@ -51,3 +63,47 @@ class CustomerRef(Metadata):
     """Identifies the customer an `igov_order.start` button acts on."""
 
     customer_id: int
+
+
+_USER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # never a dot: the separator
+
+
+class FormSeal:
+    """Binds a modal's private_metadata to the person it was opened for and to the form.
+
+    The metadata travels as `<mac>.<user id>.<json>`; the MAC (HMAC-SHA256, with a key derived
+    from the app's secret) covers the form's kind, the user id and the JSON. So a changed
+    channel, order or request is refused as stale, and another person's submission as theirs.
+    Every instance of the bot derives the same key, so any of them reads what another wrote.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = hmac.new(secret, b"misa-store-bot form metadata v1", hashlib.sha256).digest()
+
+    def _mac(self, kind: type[Metadata], user_id: str, body: str) -> str:
+        message = f"{kind.__name__}\n{user_id}\n{body}".encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def seal(self, state: Metadata, user_id: str, limit: int = PRIVATE_METADATA_LIMIT) -> str:
+        if not _USER_ID.fullmatch(user_id):
+            raise MetadataError(f"not a Slack user id: {user_id!r:.40}")
+        body = state.encode(limit)
+        sealed = f"{self._mac(type(state), user_id, body)}.{user_id}.{body}"
+        if len(sealed) > limit:
+            raise MetadataError(f"{type(state).__name__} is {len(sealed)} chars, limit {limit}")
+        return sealed
+
+    def open(self, kind: type[M], raw: str | None, user_id: str) -> M:
+        """The metadata `seal` wrote for `kind`; refused if changed, or if `user_id` is not
+        the person the form was opened for."""
+        mac, _, rest = (raw or "").partition(".")
+        owner, _, body = rest.partition(".")
+        given = mac.encode("utf-8", "surrogatepass")
+        if not _USER_ID.fullmatch(owner) or not hmac.compare_digest(
+            given, self._mac(kind, owner, body).encode()
+        ):
+            raise MetadataError(f"{kind.__name__} not sealed by us: {raw!r:.80}")
+        if owner != user_id:
+            raise NotYourForm(f"{kind.__name__} of {owner} submitted by {user_id!r:.40}")
+        return kind.decode(body)

@@ -121,7 +121,10 @@ def routes(ctx: Context) -> list[Route]:
             transfer = parse_transfer(payload)
         except (ValueError, RecursionError, InvalidInput) as exc:  # RecursionError: [[[[…
             field = getattr(exc, "field", None) or "body"
-            return JSONResponse({"success": False, "error": f"invalid {field}"}, status_code=400)
+            answer = {"success": False, "error": f"invalid {field}"}
+            if isinstance(exc, InvalidInput):  # read by whoever sets up the bank's webhook
+                answer["message"] = Translator("en")(exc.key, **exc.params)
+            return JSONResponse(answer, status_code=400)
         try:
             outcome = await run_in_threadpool(
                 receive_transfer, services, transfer, services.clock.now()

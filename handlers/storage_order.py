@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 def _form_and_meta(
     ctx: Context, user_id: str, view: dict[str, Any]
 ) -> tuple[OrderForm, OrderFormMeta]:
-    meta = OrderFormMeta.decode(view.get("private_metadata"))
+    meta = ctx.forms.open(OrderFormMeta, view.get("private_metadata"), user_id)
     form = open_order_form(
         ctx.services, ctx.authz, user_id, meta.subscription_id, ctx.services.clock.today()
     )
@@ -81,7 +81,8 @@ def register(app: App, ctx: Context) -> None:
             channel_id=channel_id,
             quantity=1,
         )
-        view = order_form_view(t, form, price(form.package, 1), meta)
+        sealed = ctx.forms.seal(meta, user_id)
+        view = order_form_view(t, form, price(form.package, 1), meta, sealed)
         if not open_modal(client, body["trigger_id"], view):
             tell(respond, t("error.form_not_opened"))
 
@@ -90,9 +91,10 @@ def register(app: App, ctx: Context) -> None:
         """The seed's −/+: recompute the totals in place, keeping what was typed."""
         ack()
         view = body["view"]
-        t = ctx.languages.translator(body["user"]["id"])
+        user_id = body["user"]["id"]
+        t = ctx.languages.translator(user_id)
         try:
-            form, meta = _form_and_meta(ctx, body["user"]["id"], view)
+            form, meta = _form_and_meta(ctx, user_id, view)
         except (MetadataError, DomainError):
             return  # the submit will say what is wrong
         package = package_by_code(services, meta.package_code)
@@ -102,7 +104,8 @@ def register(app: App, ctx: Context) -> None:
             meta = meta.model_copy(update={"quantity": parse_quantity(raw, package)})
         except InvalidInput as error:
             note = error_text(t, error)
-        new_view = order_form_view(t, form, price(package, meta.quantity), meta, note=note)
+        sealed = ctx.forms.seal(meta, user_id)
+        new_view = order_form_view(t, form, price(package, meta.quantity), meta, sealed, note=note)
         try:
             client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
         except SLACK_FAILURES as exc:  # the totals stay as they were; the submit recomputes them
@@ -117,9 +120,9 @@ def register(app: App, ctx: Context) -> None:
         t = ctx.languages.translator(user_id)
         try:
             _submit(ctx, ack, t, user_id, view)
-        except MetadataError:  # not what we wrote: say so, nothing to investigate
-            log.warning("storage_order submitted with unreadable private_metadata")
-            ack(response_action="update", view=notice_view(t, t("error.stale_form")))
+        except MetadataError as exc:  # not what we wrote, or not theirs: say so, nothing placed
+            log.warning("storage_order submission refused: %s", exc)
+            ack(response_action="update", view=notice_view(t, t(exc.text_key)))
         except Exception as exc:  # never leave the modal spinning
             ack(response_action="update", view=notice_view(t, unexpected_text(t, exc, "order")))
 
@@ -146,7 +149,7 @@ def register(app: App, ctx: Context) -> None:
 
 def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str, Any]) -> None:
     services = ctx.services
-    meta = OrderFormMeta.decode(view.get("private_metadata"))
+    meta = ctx.forms.open(OrderFormMeta, view.get("private_metadata"), user_id)
     state = view["state"]
     package = package_by_code(services, meta.package_code)
     errors: dict[str, DomainError] = {}

@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def order_page_url(ctx: Context, order: OrderView) -> str:
-    base = ctx.services.settings.public_base_url or "http://localhost:3000"
-    return f"{base}/orders/{order.token}"
+    """The customer's page; every command that delivers orders requires PUBLIC_BASE_URL."""
+    settings = ctx.services.settings
+    settings.require("public_base_url")
+    return f"{settings.public_base_url}/orders/{order.token}"
 
 
 def _render(ctx: Context, order: OrderView) -> tuple[Translator, str, list[kit.Block]]:

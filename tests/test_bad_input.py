@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -72,7 +72,14 @@ from handlers.igov_metadata import (
     RequestFormState,
     RequestRef,
 )
-from handlers.metadata import CustomerRef, Metadata, MetadataError, SubscriptionRef
+from handlers.metadata import (
+    CustomerRef,
+    FormSeal,
+    Metadata,
+    MetadataError,
+    NotYourForm,
+    SubscriptionRef,
+)
 from storage.models import BankTransaction, IgovOrder, LicenceRequest, StorageOrder
 from tests.bad_inputs import TRANSFER_KEYS, any_text, cells, json_values, transfer_bodies
 from tests.igov_data import PDF, PNG, PUBLIC, import_igov_customers
@@ -318,7 +325,7 @@ def test_order_number_in_transfer_content(content: str) -> None:
 
 # Where a transfer's fields are stored (storage/models/orders.py).
 TRANSFER_COLUMNS = {
-    "provider_id": 64,
+    "provider_id": 255,
     "gateway": 64,
     "transaction_date": 32,
     "account_number": 32,
@@ -460,6 +467,47 @@ def test_our_metadata_round_trips_and_forged_ids_are_refused() -> None:
     # An id no database row can have: refused here rather than by the driver (OverflowError).
     with pytest.raises(MetadataError):
         SubscriptionRef.decode('{"subscription_id": 1000000000000000000000000000000}')
+
+
+SEAL = FormSeal(b"test-signing-secret")
+# What the bot's modals carry (handlers/*.py seal these for the person who opened the form).
+FORM_STATES = tuple(m for m in METADATA if type(m).__name__.endswith(("FormMeta", "FormState")))
+
+
+def tampered_seal(sealed: str) -> st.SearchStrategy[str]:
+    """A sealed value with one thing changed: a character, a cut, an insertion, the owner."""
+    mac, owner, body = sealed.split(".", 2)
+    return st.one_of(
+        st.builds(
+            lambda i, c: sealed[:i] + c + sealed[i + 1 :],
+            st.integers(0, len(sealed) - 1),
+            st.characters(),
+        ),
+        st.integers(1, len(sealed)).map(lambda n: sealed[: len(sealed) - n]),
+        st.builds(lambda i, s: sealed[:i] + s + sealed[i:], st.integers(0, len(sealed)), any_text),
+        st.sampled_from(["U0OTHER", "", owner + "X"]).map(lambda u: f"{mac}.{u}.{body}"),
+        st.builds(lambda b: f"{mac}.{owner}.{b}", json_values.map(json.dumps)),
+    )
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(ours=st.sampled_from(FORM_STATES), data=st.data())
+def test_form_metadata_is_sealed_for_its_opener(ours: Metadata, data: st.DataObject) -> None:
+    kind = type(ours)
+    sealed = SEAL.seal(ours, "U0OPENER")
+    assert SEAL.open(kind, sealed, "U0OPENER") == ours
+    with pytest.raises(NotYourForm):
+        SEAL.open(kind, sealed, "U0SOMEONE")
+    # Another key (another app), or another form's kind, does not read it.
+    with pytest.raises(MetadataError):
+        FormSeal(b"another-secret").open(kind, sealed, "U0OPENER")
+    other = next(m for m in FORM_STATES if type(m) is not kind)
+    with pytest.raises(MetadataError):
+        SEAL.open(type(other), sealed, "U0OPENER")
+    changed = data.draw(tampered_seal(sealed))
+    assume(changed != sealed)
+    with pytest.raises(MetadataError):
+        SEAL.open(kind, changed, "U0OPENER")
 
 
 # -- forms: storage order, iGOV order, licence request, rejection ---------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SettingsError, load_settings
+from tests.rig.postgres import free_port
 
 
 def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,3 +99,57 @@ def test_every_setting_is_documented_and_the_example_loads() -> None:
     assert [n for n in names if f"`{n}`" not in readme] == []
     assert [n for n in names if f"\n{n}=" not in "\n" + example] == []
     assert load_settings(_env_file=".env.example").storage_payment_days == 7
+
+
+SERVE_ENV = {
+    "SLACK_BOT_TOKEN": "xoxb-test",
+    "SLACK_SIGNING_SECRET": "test-signing-secret",
+    "PUBLIC_BASE_URL": "https://bot.example.vn",
+}
+UNREACHABLE_POSTGRES = f"postgresql://misa:pw-never-shown@127.0.0.1:{free_port()}/misa"
+
+
+def run_cli(tmp_path: Path, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["serve"], {"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        (["serve"], {"DATABASE_URL": "garbage"}, "DATABASE_URL"),
+        (["migrate"], {"DATABASE_URL": "mysql://misa:pw@127.0.0.1/misa"}, "DATABASE_URL"),
+        (["serve"], {"DATABASE_URL": UNREACHABLE_POSTGRES}, "DATABASE_URL"),
+        (["migrate"], {"DATABASE_URL": UNREACHABLE_POSTGRES}, "DATABASE_URL"),
+        (["migrate", "--revision", "9999"], {}, "--revision"),
+        (["serve"], {"SMTP_URL": "http://x"}, "SMTP_URL"),
+        (["serve"], {"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN"),
+        (["serve", "--socket"], {"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
+        (["serve"], {"APPROVAL_CHANNEL": "#approvals"}, "APPROVAL_CHANNEL"),
+        (["serve"], {"SUPPORT_CHANNEL": "support"}, "SUPPORT_CHANNEL"),
+        (["serve"], {"SALES_CHANNEL": "c0sales"}, "SALES_CHANNEL"),
+        (["serve"], {"FINANCE_USER_IDS": "U0FINANCE,@minh"}, "FINANCE_USER_IDS"),
+        (["serve"], {"STAFF_USERGROUP": "@staff"}, "STAFF_USERGROUP"),
+        (["serve"], {"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+        (["serve", "--socket"], {"SLACK_APP_TOKEN": "xapp-1", "PUBLIC_BASE_URL": ""}, "PUBLIC"),
+        (["scheduler"], {"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    tmp_path: Path, args: list[str], env: dict[str, str], named: str
+) -> None:
+    result = run_cli(tmp_path, args, **{**SERVE_ENV, **env})
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and named in lines[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "pw-never-shown" not in result.stderr

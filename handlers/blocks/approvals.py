@@ -14,7 +14,7 @@ from handlers.blocks.kit import Block, escape
 from handlers.blocks.licence_request import extra_text
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
-from handlers.igov_metadata import RejectFormState, RequestRef
+from handlers.igov_metadata import RequestRef
 
 Source = Literal["pending", "lookup"] | None
 
@@ -151,7 +151,8 @@ def approval_message(t: Translator, card: RequestCard, tz: tzinfo) -> tuple[str,
     return text, request_blocks(t, card, tz)
 
 
-def reject_modal(t: Translator, card: RequestCard) -> Block:
+def reject_modal(t: Translator, card: RequestCard, private_metadata: str) -> Block:
+    """The rejection form; `private_metadata` is its RejectFormState sealed for the person."""
     blocks = [
         kit.section(t("approval.reject_intro", code=card.code, name=escape(card.customer_name))),
         forms.text_input(Input.REASON, t("approval.reason"), multiline=True, max_length=2000),
@@ -162,7 +163,7 @@ def reject_modal(t: Translator, card: RequestCard) -> Block:
         blocks,
         submit=t("approval.reject"),
         close=t("igov.cancel"),
-        private_metadata=RejectFormState(request_id=card.id).encode(),
+        private_metadata=private_metadata,
     )
 
 

@@ -10,7 +10,7 @@ from bot.igov_orders import SAVED, CustomerOption, IgovCustomer, OrderCard
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.ids import Action, Callback, IgovAction, IgovCallback, IgovOrderInput
-from handlers.igov_metadata import OrderFormState, OrderRef
+from handlers.igov_metadata import OrderRef
 
 CUSTOMER_DETAILS = "customer_details"
 
@@ -57,11 +57,13 @@ def package_label(t: Translator, package: Package) -> str:
 def order_modal(
     t: Translator,
     cat: IgovCatalogue,
-    state: OrderFormState,
+    private_metadata: str,
     customer: IgovCustomer | None,
     notice: str | None = None,
 ) -> Block:
     """The igov_order form; `customer` preselected (and its details shown) when known.
+
+    `private_metadata`: its OrderFormState, sealed for the person (handlers/metadata.py).
 
     `notice` replaces the details when the chosen customer cannot buy (and says why).
     """
@@ -112,7 +114,7 @@ def order_modal(
         blocks,
         submit=t("igov.order.submit"),
         close=t("igov.cancel"),
-        private_metadata=state.encode(),
+        private_metadata=private_metadata,
     )
 
 

@@ -65,9 +65,11 @@ def summary_fields(t: Translator, draft: RequestDraft) -> list[str]:
 
 
 def request_modal(
-    t: Translator, draft: RequestDraft, state: RequestFormState, max_mb: int
+    t: Translator, draft: RequestDraft, state: RequestFormState, private_metadata: str, max_mb: int
 ) -> Block:
-    """The licence request form, filled in from the order, the customer and the catalogue."""
+    """The licence request form, filled in from the order, the customer and the catalogue.
+
+    `private_metadata` is `state` sealed for the person (handlers/metadata.py FormSeal)."""
     file_hint = t("request.file_hint", max_mb=max_mb)
     options = [
         forms.option(
@@ -152,12 +154,15 @@ def request_modal(
         blocks,
         submit=t("request.submit"),
         close=t("igov.cancel"),
-        private_metadata=state.encode(limit=3000),
+        private_metadata=private_metadata,
     )
 
 
-def module_modal(t: Translator, module: ModuleLine, state: ModuleFormState) -> Block:
-    """A module's extra information (the seed's (+) pop-up)."""
+def module_modal(
+    t: Translator, module: ModuleLine, state: ModuleFormState, private_metadata: str
+) -> Block:
+    """A module's extra information (the seed's (+) pop-up); `private_metadata` is `state`
+    sealed for the person."""
     current = state.parent.extra.get(module.code, {})
     blocks: list[Block] = [
         kit.section(f"*{escape(module.name)}* (`{module.code}`)\n{quantity_text(t, module)}")
@@ -178,5 +183,5 @@ def module_modal(t: Translator, module: ModuleLine, state: ModuleFormState) -> B
         blocks,
         submit=t("request.module_submit"),
         close=t("request.module_back"),
-        private_metadata=state.encode(limit=3000),
+        private_metadata=private_metadata,
     )

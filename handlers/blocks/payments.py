@@ -20,6 +20,11 @@ def finance_notice_blocks(t: Translator, notice: TransferNotice) -> tuple[str, l
             date=escape(notice.transaction_date) or "—",
             reference=escape(notice.reference_code) or "—",
         ),
+        t(
+            "finance.account",
+            account=escape(notice.account_number) or "—",
+            provider_id=escape(notice.provider_id),
+        ),
     ]
     if notice.order_no and notice.order_total is not None:
         lines.append(

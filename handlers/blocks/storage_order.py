@@ -11,7 +11,7 @@ from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import lifecycle_text
 from handlers.ids import Action, Callback
-from handlers.metadata import PRIVATE_METADATA_LIMIT, Metadata
+from handlers.metadata import Metadata
 
 QUANTITY_ACTION = "storage_order.quantity"
 OPEN_PAGE_ACTION = "storage_order.open_page"
@@ -68,11 +68,14 @@ def order_form_view(
     form: OrderForm,
     pricing: Pricing,
     meta: OrderFormMeta,
+    private_metadata: str,
     *,
     note: str | None = None,
     invoice: InvoiceInfo | None = None,
 ) -> dict[str, Any]:
-    """The order modal; the same block ids every time so Slack keeps what was typed."""
+    """The order modal; the same block ids every time so Slack keeps what was typed.
+
+    `private_metadata` is `meta` sealed for the person (handlers/metadata.py FormSeal)."""
     sub, customer = form.subscription, form.customer
     invoice = invoice or form.invoice
     package = pricing.package
@@ -104,7 +107,7 @@ def order_form_view(
         "title": kit.plain(t("order.modal_title"), 24),
         "submit": kit.plain(t("order.submit"), 24),
         "close": kit.plain(t("order.close"), 24),
-        "private_metadata": meta.encode(PRIVATE_METADATA_LIMIT),
+        "private_metadata": private_metadata,
         "blocks": blocks,
     }
 

@@ -75,9 +75,15 @@ class BankTransaction(Base):
     """A bank-transfer notification as received, whatever it turned out to be."""
 
     __tablename__ = "bank_transactions"
+    # A retry repeats id and details and is recorded once; the same id with other details is
+    # another transfer, recorded too (and shown to finance).
+    __table_args__ = (
+        Index("uq_bank_transactions_notification", "provider_id", "fingerprint", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_id: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
     gateway: Mapped[str] = mapped_column(String(64))
     transaction_date: Mapped[str] = mapped_column(String(32))
     account_number: Mapped[str] = mapped_column(String(32))
@@ -85,7 +91,7 @@ class BankTransaction(Base):
     transfer_type: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
     reference_code: Mapped[str] = mapped_column(String(64))
-    # paid | underpaid | unmatched | already_paid | not_incoming | overpaid
+    # a TransferOutcome of bot/payments.py: paid, underpaid, unmatched, conflicting…
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("storage_orders.id"), index=True)
     raw: Mapped[dict[str, Any]] = mapped_column()

@@ -127,8 +127,10 @@ def amount_received(session: Session, order_id: int) -> int | None:
     )
 
 
-def transaction_by_provider_id(session: Session, provider_id: str) -> BankTransaction | None:
-    return session.scalar(select(BankTransaction).where(BankTransaction.provider_id == provider_id))
+def transactions_by_provider_id(session: Session, provider_id: str) -> list[BankTransaction]:
+    """Every notification recorded under this id: one, or more if their details differed."""
+    query = select(BankTransaction).where(BankTransaction.provider_id == provider_id)
+    return list(session.scalars(query.order_by(BankTransaction.id)))
 
 
 def add_transaction(session: Session, **values: Any) -> BankTransaction:

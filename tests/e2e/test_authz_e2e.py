@@ -91,7 +91,7 @@ def test_an_outsider_can_neither_look_up_nor_order(
     forged = slack.view_submission(view, {"invoice_email": "a@b.vn"}, user_id=OUTSIDER, forged=True)
     ack = slack.check_ack(forged)
     assert ack["response_action"] == "update"
-    assert "chưa được cấp quyền đặt hàng" in text_of(ack["view"])
+    assert "Biểu mẫu này được mở cho người khác" in text_of(ack["view"])
     assert orders(database) == 0
 
 

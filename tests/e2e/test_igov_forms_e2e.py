@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.models import Customer, IgovOrder, LicenceRequest
 from tests.e2e.igov_steps import (
     BOSS,
+    BOSS2,
     LEAD,
     SALES,
     SALES_USER,
@@ -259,6 +260,50 @@ def test_a_request_found_by_code_can_be_decided_there_and_is_redrawn(
     assert post.body.get("replace_original") is True
     assert "KTLicense – Đã duyệt" in texts(post.body) and action_ids(post.body) == []
     assert "license.approve" not in texts(post.body)
+
+
+def test_each_form_is_its_openers_and_keeps_its_channel(
+    slack: SignedSlack, fake_slack: FakeSlack, db: Database, request_view: dict[str, Any]
+) -> None:
+    fake, someone_else = fake_slack, "được mở cho người khác"
+    # igov_order, opened by the sales person in their channel.
+    mark = fake.mark()
+    slack.check_ack(slack.command(f"igov {PUBLIC}", user_id=SALES_USER, channel_id=SALES))
+    view = new_view(fake, mark)
+    orders = count(db, IgovOrder)
+    values = {"sales_project": "Dự án", "qty_KT": "1"}
+    ack = slack.check_ack(slack.view_submission(view, values, user_id=LEAD, forged=True))
+    assert ack["response_action"] == "errors" and someone_else in texts(ack["errors"])
+    metadata = view["private_metadata"]
+    moved = metadata.replace(f'"channel_id":"{SALES}"', '"channel_id":"C_ELSEWHERE"')
+    assert moved != metadata
+    forged = slack.view_submission(
+        view, values, user_id=SALES_USER, forged=True, private_metadata=moved
+    )
+    assert "Biểu mẫu này đã cũ hoặc bị hỏng" in texts(slack.check_ack(forged)["errors"])
+    assert count(db, IgovOrder) == orders
+
+    # license_request, opened by the lead: sent by someone else, nothing is saved.
+    requests = count(db, LicenceRequest)
+    files = {
+        "decision_file": [upload(fake, "quyet-dinh.pdf", PDF, "application/pdf")],
+        "evidence_file": [upload(fake, "bang-chung.png", PNG, "image/png")],
+    }
+    sent = slack.view_submission(request_view, files, user_id=SALES_USER, forged=True)
+    assert someone_else in texts(slack.check_ack(sent)["errors"])
+    assert count(db, LicenceRequest) == requests
+
+    # license_reject, opened by one approver and submitted by another: still pending.
+    code, message = send_request(slack, fake, request_view)
+    mark = fake.mark()
+    slack.click(message, "license.reject", user_id=BOSS)
+    form = new_view(fake, mark)
+    reason = {"reason": "Thiếu hồ sơ"}
+    rejected = slack.view_submission(form, reason, user_id=BOSS2, forged=True)
+    assert someone_else in texts(slack.check_ack(rejected)["errors"])
+    with db.session() as session:
+        status = select(LicenceRequest.status).where(LicenceRequest.code == code)
+        assert session.scalar(status) == "pending"
 
 
 def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack) -> None:

@@ -52,6 +52,7 @@ def env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[di
         **bot_env(database_url, fake_slack, tmp_path),
         "SALES_CHANNEL": SALES,
         "SUPPORT_CHANNEL": "C0SUPPORT",
+        "PUBLIC_BASE_URL": "https://bot.example.vn",
     }
 
 

@@ -24,7 +24,7 @@ from bot.vietqr import parse_payload
 from handlers.metadata import SubscriptionRef
 from slack_emulator import FakeSlack
 from storage.db import Database
-from storage.models import Subscription
+from storage.models import StorageOrder, Subscription
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.e2e.storage_steps import (
@@ -454,6 +454,106 @@ def test_malformed_notifications_are_refused(bot: BotProcess, body: str, status:
     )
     assert response.status_code == status
     assert response.json()["success"] is False
+
+
+def order_status(database: Database, order_no: str) -> str:
+    with database.session() as session:
+        return session.query(StorageOrder.status).filter_by(order_no=order_no).scalar()
+
+
+def finance_saw(fake: FakeSlack, text: str, mark: int) -> str:
+    """The finance DM (after `mark`) holding `text`."""
+    call = fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == f"D{FINANCE}" and text in str(c.params),
+        after=mark,
+    )
+    return str(call.params)
+
+
+def test_only_transfers_to_our_account_pay_and_the_rest_reach_finance(
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, database: Database
+) -> None:
+    _, message = place(slack, fake_slack, "HD-LT-6", "luu tru 6")
+    order_no = order_number(message)
+    mark = fake_slack.mark()
+
+    # No accountNumber (SePay always sends one), or another account: never paid, finance told.
+    nameless = transfer(order_no, 1_000_000, "acct-none")
+    del nameless["accountNumber"]
+    assert webhook(bot, nameless).json()["outcome"] == "other_account"
+    elsewhere = {**transfer(order_no, 1_000_000, "acct-other"), "accountNumber": "9704 1800 01"}
+    assert webhook(bot, elsewhere).json()["outcome"] == "other_account"
+    assert order_status(database, order_no) == "awaiting_payment"
+    assert "9704 1800 01" in finance_saw(fake_slack, "acct-other", mark)
+    assert "không xác nhận được là vào tài khoản nhận tiền" in finance_saw(
+        fake_slack, "acct-none", mark
+    )
+
+    # Ids are kept whole: two transfers whose ids share their first 64 characters are two.
+    prefix = "SEPAY-" + "7" * 58
+    short = transfer(order_no, 1_000, prefix + "-1")
+    assert webhook(bot, short).json()["outcome"] == "underpaid"
+    # Our account written with spaces, dots and dashes is still our account.
+    spaced = "1251 0000.1234-56"
+    assert spaced.replace(" ", "").replace(".", "").replace("-", "") == BANK["BANK_ACCOUNT_NO"]
+    paying = {**transfer(order_no, 1_000_000, prefix + "-2"), "accountNumber": spaced}
+    assert webhook(bot, paying).json()["outcome"] == "paid"
+    assert order_status(database, order_no) == "paid"
+
+    # The same notification again is a retry; the same id with other details is not.
+    assert webhook(bot, paying).json()["outcome"] == "duplicate"
+    other = {**paying, "transferAmount": 2_000_000, "content": "chuyen tien nha"}
+    assert webhook(bot, other).json()["outcome"] == "conflicting"
+    seen = finance_saw(fake_slack, "Mã giao dịch ngân hàng bị trùng", mark)
+    assert "2.000.000 đ" in seen and prefix + "-2" in seen
+
+    # An id too long to keep whole is refused, saying so.
+    too_long = webhook(bot, transfer(order_no, 1_000_000, "9" * 256))
+    assert too_long.status_code == 400
+    assert too_long.json()["error"] == "invalid id" and "255" in too_long.json()["message"]
+
+
+def orders_of(database: Database, contract_no: str) -> list[tuple[str, str | None]]:
+    """(who placed it, where its message went) for each order of the subscription."""
+    with database.session() as session:
+        query = (
+            session.query(StorageOrder.placed_by, StorageOrder.channel_id)
+            .join(Subscription, Subscription.id == StorageOrder.subscription_id)
+            .filter(Subscription.contract_no == contract_no)
+        )
+        return [tuple(r) for r in query]
+
+
+def test_a_form_is_placed_only_by_its_opener_and_only_where_it_was_opened(
+    slack: SignedSlack, fake_slack: FakeSlack, database: Database
+) -> None:
+    view = open_form(slack, fake_slack, "luu tru 7", "HD-LT-7")  # by U_STAFF in C_SUPPORT
+    values = {"invoice_email": "ketoan@example.vn"}
+
+    # Someone else submits it (both are staff): refused in their language, nothing placed.
+    other = slack.view_submission(view, values, user_id="U_OTHER", forged=True)
+    ack = slack.check_ack(other)
+    assert ack["response_action"] == "update"
+    assert "Biểu mẫu này được mở cho người khác" in text_of(ack["view"])
+    assert "`" not in text_of(ack["view"])
+
+    # The opener, with the channel changed in the form's metadata: refused as stale.
+    metadata = view["private_metadata"]
+    assert '"channel_id":"C_SUPPORT"' in metadata
+    moved = metadata.replace('"channel_id":"C_SUPPORT"', '"channel_id":"C_ELSEWHERE"')
+    forged = slack.view_submission(
+        view, values, user_id="U_STAFF", forged=True, private_metadata=moved
+    )
+    assert "Biểu mẫu này đã cũ hoặc bị hỏng" in text_of(slack.check_ack(forged)["view"])
+    assert orders_of(database, "HD-LT-7") == []
+
+    # The form as written, by its opener: placed, and posted where it was opened.
+    mark = fake_slack.mark()
+    assert slack.check_ack(slack.view_submission(view, values, user_id="U_STAFF")) is None
+    message = order_message(fake_slack, mark)
+    assert fake_slack.channel_of(message["ts"]) == "C_SUPPORT"
+    assert orders_of(database, "HD-LT-7") == [("U_STAFF", "C_SUPPORT")]
 
 
 def test_a_stale_quantity_redraw_is_harmless(

@@ -348,12 +348,14 @@ class SignedSlack:
         client_checks: bool = True,
         apply_ack: bool = True,
         forged: bool = False,
+        private_metadata: str | None = None,
         **opts: Unpack[SendOptions],
     ) -> httpx.Response:
         """Submit a modal; ``values`` maps input block_id to what the user entered.
 
         ``forged=True`` sends the submission as someone crafting it by hand would: for a view
-        that is not on their screen (another person's form), without Slack's client checks.
+        that is not on their screen (another person's form), without Slack's client checks,
+        and with ``private_metadata`` (if given) in place of what the bot wrote.
 
         Inputs not given keep their current value (initial value, or what an earlier action
         entered). Shapes follow the element type: text -> str, number -> str, selects -> option
@@ -365,7 +367,10 @@ class SignedSlack:
             vw = self.fake.view(view["id"]) if self.fake.get_view(view.get("id")) else None
             vw = vw or deepcopy(dict(view))
             client_checks = apply_ack = False
+            if private_metadata is not None:
+                vw["private_metadata"] = private_metadata
         else:
+            assert private_metadata is None, "only a forged submission changes private_metadata"
             vw = self._current_view_for(view, user_id)
         values = dict(values or {})
         inputs = {b["block_id"]: b for b in vw.get("blocks", []) if b.get("type") == "input"}

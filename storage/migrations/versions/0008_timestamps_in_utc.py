@@ -1,7 +1,7 @@
 """SQLite: timestamps the bot wrote in local time are rewritten in UTC
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 
 SQLite keeps no offset. Until timestamps had one column type (UtcDateTime), what the bot
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
