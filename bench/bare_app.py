@@ -21,7 +21,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from starlette.applications import Starlette
 
-from handlers.web import serve_http, slack_routes
+from handlers.web import slack_routes
+from wiring.http import serve_http
 
 
 def bare_app(signing_secret: str, client: WebClient) -> App:

@@ -32,23 +32,12 @@ from bot.text import fold
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Customer, Subscription
+from storage.repositories.imports import CUSTOMER_FIELDS, SUBSCRIPTION_FIELDS
 
 BATCH = 20_000
-CUSTOMER_COLUMNS = (
-    "id",
-    "tax_code",
-    "tax_code_root",
-    "name",
-    "name_folded",
-    "address",
-    "segment",
-    "budget_code",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "owner",
-)
-SUBSCRIPTION_COLUMNS = ("id", "customer_id", "product", "contract_no", "starts_on", "expires_on")
+# The columns the import writes (storage.repositories.imports), plus the keys it looks up by.
+CUSTOMER_COLUMNS = ("id", "tax_code", *CUSTOMER_FIELDS)
+SUBSCRIPTION_COLUMNS = ("id", "contract_no", *SUBSCRIPTION_FIELDS)
 
 
 def records(

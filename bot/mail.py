@@ -3,8 +3,6 @@ templates, the VietQR inline, sent over SMTP."""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from dataclasses import dataclass
 from email.header import Header
 from email.headerregistry import Address
@@ -148,29 +146,3 @@ def payment_confirmation_email(
     message.set_content(_env.get_template("paid_email.txt").render(context))
     message.add_alternative(_env.get_template("paid_email.html").render(context), subtype="html")
     return message
-
-
-class Mailer:
-    """Sends one message per connection; failures raise so the outbox retries later."""
-
-    def __init__(self, smtp_url: str, timeout: float = 20.0) -> None:
-        self.config = parse_smtp_url(smtp_url)
-        self.timeout = timeout
-
-    def send(self, message: EmailMessage) -> None:
-        config = self.config
-        if config.implicit_tls:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host,
-                config.port,
-                timeout=self.timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            client = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
-        with client:
-            if config.starttls:
-                client.starttls(context=ssl.create_default_context())
-            if config.username:
-                client.login(config.username, config.password or "")
-            client.send_message(message)

@@ -1,27 +1,23 @@
-"""The customer's order page (`/orders/{token}`, its QR image) and the bank-transfer webhook."""
+"""The customer's order page (`/orders/{token}`) and its QR image."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
-import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.customer_notices import SupportContact
-from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator
-from bot.payments import instructions_for, parse_transfer, qr_png, receive_transfer
+from bot.payments import instructions_for, qr_png
 from bot.storage_orders import OrderStatus, order_by_token
 from handlers.context import Context
 
@@ -105,35 +101,6 @@ def routes(ctx: Context) -> list[Route]:
         png = await run_in_threadpool(qr_png, services, order)
         return Response(png, media_type="image/png", headers=IMAGE_HEADERS)
 
-    async def payment_webhook(request: Request) -> Response:
-        secret = services.settings.payment_webhook_secret
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        expected = secret.get_secret_value().encode() if secret else b""
-        if (
-            not expected
-            or scheme.lower() != "apikey"
-            or not hmac.compare_digest(key.strip().encode(), expected)
-        ):
-            return JSONResponse({"success": False, "error": "unauthorized"}, status_code=401)
-        body = await request.body()  # bounded by BodyGuard (MAX_BODY_BY_PATH)
-        try:
-            payload: Any = json.loads(body)
-            transfer = parse_transfer(payload)
-        except (ValueError, RecursionError, InvalidInput) as exc:  # RecursionError: [[[[…
-            field = getattr(exc, "field", None) or "body"
-            answer = {"success": False, "error": f"invalid {field}"}
-            if isinstance(exc, InvalidInput):  # read by whoever sets up the bank's webhook
-                answer["message"] = Translator("en")(exc.key, **exc.params)
-            return JSONResponse(answer, status_code=400)
-        try:
-            outcome = await run_in_threadpool(
-                receive_transfer, services, transfer, services.clock.now()
-            )
-        except DomainError as exc:
-            return JSONResponse({"success": False, "error": exc.key}, status_code=422)
-        log.info("bank transfer %s: %s", transfer.provider_id, outcome.value)
-        return JSONResponse({"success": True, "outcome": outcome.value})
-
     async def no_such_order(_request: Request) -> Response:
         return _not_found(Translator("vi"))
 
@@ -142,5 +109,4 @@ def routes(ctx: Context) -> list[Route]:
         Route("/orders/{token}/qr.png", order_qr, methods=["GET", "HEAD"]),
         # Anything else under /orders answers exactly like an unknown token.
         Route("/orders/{rest:path}", no_such_order, methods=["GET", "HEAD"]),
-        Route("/payments/webhook", payment_webhook, methods=["POST"]),
     ]

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.customer_notices import SupportContact, confirmation_sent, payment_confirmation
 from bot.errors import NotFound
 from bot.i18n import Translator
-from bot.mail import Mailer, order_email, payment_confirmation_email
+from bot.mail import order_email, payment_confirmation_email
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
 from bot.payments import FINANCE_NOTICE, instructions_for, qr_png, transfer_notice
 from bot.storage_orders import (
@@ -27,6 +27,7 @@ from handlers.blocks.payments import finance_notice_blocks
 from handlers.blocks.storage_order import order_blocks, order_text
 from handlers.context import Context
 from handlers.slack_out import FileUpload
+from handlers.smtp import Mailer
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import storage_orders as orders_repo
 

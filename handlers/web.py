@@ -1,4 +1,4 @@
-"""HTTP: Slack's `/slack/events` (bolt, off the event loop), `/healthz`, and the server."""
+"""HTTP: Slack's `/slack/events` (signature first, then bolt off the event loop), `/healthz`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.services import Services
-from handlers.http_guard import GuardedH11Protocol
 
 log = logging.getLogger(__name__)
 
@@ -91,23 +89,3 @@ def health_routes(services: Services) -> list[Route]:
         return JSONResponse(body, status_code=status)
 
     return [Route("/healthz", healthz, methods=["GET", "HEAD"])]
-
-
-def serve_http(web: Starlette, *, host: str, port: int, log_level: str) -> None:
-    """Serve `web` with uvicorn until stopped (SIGTERM/SIGINT end it gracefully)."""
-    import uvicorn
-
-    uvicorn.run(
-        web,
-        host=host,
-        port=port,
-        log_level=log_level.lower(),
-        # The process's logging set-up (with its redaction of secrets) instead of uvicorn's.
-        log_config=None,
-        timeout_graceful_shutdown=10,
-        # Connections whose headers dawdle are closed (GuardedH11Protocol); BodyGuard bounds
-        # every body's size and time; idle keep-alive connections close after 5 s.
-        http=GuardedH11Protocol,
-        timeout_keep_alive=5,
-        h11_max_incomplete_event_size=16 * 1024,
-    )

@@ -124,7 +124,7 @@ def test_payment_confirmation_says_what_the_customer_needs() -> None:
             "Tầng 9, Tòa nhà Technosoft, Cầu Giấy, Hà Nội",
             "KCT (0 đ)",
             "3.000.000 đ",
-            "hệ thống hóa đơn điện tử của MISA gửi tới địa chỉ email này (binh.tran@misa.com.vn)",
+            "MISA sẽ gửi hóa đơn tới địa chỉ email này (binh.tran@misa.com.vn)",
             "Đến hết ngày 10/11/2029",
             "https://amisapp.misa.vn/",
             "1900 8677",

@@ -248,7 +248,7 @@ def test_the_whole_procedure(
         "Địa chỉ: Hà Nội",
         "Thuế GTGT: KCT (0 đ)",
         "Tổng thanh toán: 3.000.000 đ",
-        "Hóa đơn điện tử sẽ được hệ thống hóa đơn điện tử của MISA gửi tới",
+        "Hệ thống hóa đơn điện tử của MISA sẽ gửi hóa đơn tới",
         f"Đến hết ngày {storage_until}, Quý khách đăng nhập AMIS Kế toán",
         "không thể thêm, sửa hoặc xóa",
         "https://amisapp.misa.vn/",

@@ -1,4 +1,4 @@
-"""Limits every HTTP request meets before any route reads it: body size and time, header time.
+"""The HTTP server, and the limits every request meets before any route reads it.
 
 A body is counted while it streams in (chunked bodies have no Content-Length to check first),
 so no request can make the process hold more than its route's limit. A client that sends its
@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import h11
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -154,3 +155,23 @@ class GuardedH11Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             log.info("closed a connection whose request headers did not arrive in time")
             self.transport.close()
+
+
+def serve_http(web: Starlette, *, host: str, port: int, log_level: str) -> None:
+    """Serve `web` with uvicorn until stopped (SIGTERM/SIGINT end it gracefully)."""
+    import uvicorn
+
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        # The process's logging set-up (with its redaction of secrets) instead of uvicorn's.
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        # Connections whose headers dawdle are closed (GuardedH11Protocol); BodyGuard bounds
+        # every body's size and time; idle keep-alive connections close after 5 s.
+        http=GuardedH11Protocol,
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
+    )

@@ -88,8 +88,8 @@ def main() -> None:
     help="Do not run the scheduled jobs here (another process runs `python -m bot scheduler`).",
 )
 def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
-    from bot.app import build_runtime
-    from handlers.web import serve_http
+    from wiring.app import build_runtime
+    from wiring.http import serve_http
 
     settings = _settings()
     _require(settings, "slack_bot_token")
@@ -231,9 +231,9 @@ def jobs_list(lang: str) -> None:
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
-    from bot.app import build_runtime
     from bot.reminders import delivery_status
     from bot.scheduler import run_job
+    from wiring.app import build_runtime
 
     settings = _settings()
     t = Translator(lang)
@@ -285,7 +285,7 @@ def jobs_run(name: str, at_text: str | None, wait: float, lang: str) -> None:
 
 @main.command(help="Run the scheduled jobs (and deliver their messages) without serving HTTP.")
 def scheduler() -> None:
-    from bot.app import build_runtime
+    from wiring.app import build_runtime
 
     settings = _settings()
     _require(settings, "slack_bot_token", "public_base_url")  # its outbox makes order links

@@ -21,6 +21,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import (
     approvals,
+    bank_webhook,
     commands,
     errors,
     exports,
@@ -33,12 +34,12 @@ from handlers import (
 )
 from handlers.context import Context
 from handlers.directory import SlackGroups
-from handlers.http_guard import BodyGuard
 from handlers.locale import UserLanguages
 from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
 from handlers.web import health_routes, slack_routes
+from wiring.http import BodyGuard
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
 FLOWS: tuple[Any, ...] = (
@@ -56,7 +57,7 @@ FLOWS: tuple[Any, ...] = (
 LISTENER_THREADS = 16
 
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
-WEB_FLOWS: tuple[Any, ...] = (order_page,)
+WEB_FLOWS: tuple[Any, ...] = (order_page, bank_webhook)
 
 
 @dataclass(frozen=True)
