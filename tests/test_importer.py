@@ -212,7 +212,7 @@ def test_sample_file_shows_every_state(db: Database, today: date) -> None:
         "Hộ kinh doanh Nguyễn Văn An": [LifecycleState.ACTIVE],
     }
     demo = cards["Công ty TNHH Thương mại Hoàng Long"].subscriptions[0]
-    assert demo.can_order_storage and demo.lifecycle.grace_days_left >= 15
+    assert demo.can_order_storage and demo.lifecycle.days_until_deletion >= 15
     soon = cards["Chi nhánh Công ty Cổ phần MISA tại Đà Nẵng"].subscriptions[0]
     assert soon.lifecycle.days_until_expiry <= 30  # in the expiry reminders
     public = cards["Sở Tài chính tỉnh Bắc Ninh"]

@@ -14,6 +14,7 @@ import pytest
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import Translator, catalog_keys, load_catalog
 from handlers.errors import reject_fields
+from handlers.metadata import MetadataError, NotYourForm
 
 ROOT = Path(__file__).resolve().parent.parent
 # Domain modules whose errors reach a form, and which of their errors become inline errors:
@@ -58,6 +59,8 @@ def modal_error_keys() -> set[str]:
         keys |= _keys_raised(ROOT / "bot" / f"{name}.py", errors)
     for path in (ROOT / "handlers").glob("*.py"):  # errors built by the handlers themselves
         keys |= _keys_raised(path, BUILT_BY_HANDLERS)
+    # A form whose metadata we did not write, or that is not the submitter's, is refused inline.
+    keys |= {error.text_key for error in (MetadataError, NotYourForm)}
     return keys
 
 
