@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from typing import ClassVar
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import Clock
@@ -147,3 +149,22 @@ def test_concurrent_workers_deliver_each_message_once(db: Database, clock: Fixed
         thread.join(60)
     assert sorted(delivered) == sorted(set(delivered)) and len(delivered) == 40
     assert {s for s, _ in statuses(db)} == {"sent"}
+
+
+def test_a_malformed_payload_gives_up_at_once_and_says_why(
+    db: Database, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivered: list[int] = []
+    worker = OutboxWorker(db, clock)
+    worker.register(Probe, lambda job: delivered.append(job.message.n))
+    with db.session() as session:
+        outbox_repo.enqueue(session, "test", {"n": "not a number"}, now=clock.now())
+        outbox_repo.enqueue(session, "test", {"n": 2}, now=clock.now())
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert worker.run_once() == 1
+    assert delivered == [2]
+    assert statuses(db) == [("dead", 1), ("sent", 1)]
+    with db.session() as session:
+        error = session.scalars(select(OutboxMessage.last_error).order_by(OutboxMessage.id)).first()
+    assert error == "permanent: malformed 'test' payload (n)"
+    assert "malformed 'test' payload (n)" in caplog.text
