@@ -12,14 +12,14 @@ from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotFound
 from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_update, utc_now
 from bot.licence_cards import APPROVED, PENDING, REJECTED, REQUEST, RequestCard, request_card
 from bot.licences import load_request
+from bot.outbox import enqueue
+from bot.outbox_messages import ApprovalUpdate, RequesterNotice
 from bot.services import Services
 from bot.text import clean_text
 from storage import models
-from storage.repositories import audit, outbox
+from storage.repositories import audit
 from storage.repositories import licences as repo
 
-UPDATE_APPROVAL = "licence.update_approval"
-NOTIFY_REQUESTER = "licence.notify_requester"
 REASON_MAX = 2000
 
 
@@ -122,20 +122,17 @@ def decide(
                 to_status=order_to,
                 details={"request": request.code},
             )
-        payload = {"request_id": request.id}
-        outbox.enqueue(
+        enqueue(
             session,
-            UPDATE_APPROVAL,
-            payload,
+            ApprovalUpdate(request_id=request.id),
             now=now,
-            dedupe_key=f"{UPDATE_APPROVAL}:{request.id}:{status}",
+            dedupe_key=f"{ApprovalUpdate.kind}:{request.id}:{status}",
         )
-        outbox.enqueue(
+        enqueue(
             session,
-            NOTIFY_REQUESTER,
-            payload,
+            RequesterNotice(request_id=request.id),
             now=now,
-            dedupe_key=f"{NOTIFY_REQUESTER}:{request.id}",
+            dedupe_key=f"{RequesterNotice.kind}:{request.id}",
         )
         enqueue_order_update(session, request.igov_order_id, now)
         request_id = request.id

@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 from bot.config import Settings
 from bot.errors import NotFound
+from bot.outbox import enqueue
+from bot.outbox_messages import OrderChanged
 from bot.services import Services
-from bot.storage_orders import CHANGED, OrderStatus, OrderView, order_view
-from storage.repositories import outbox as outbox_repo
+from bot.storage_orders import OrderStatus, OrderView, order_view
 from storage.repositories import storage_orders as orders_repo
 
 
@@ -63,11 +64,24 @@ def confirmation_sent(services: Services, order_id: int, now: datetime) -> None:
     """Record that the confirmation went out, and show it on the order message."""
     with services.db.session() as session:
         orders_repo.set_paid_email_sent(session, order_id, now)
-        outbox_repo.enqueue(
+        enqueue(
             session,
-            CHANGED,
-            {"order_id": order_id, "event": "paid_email_sent"},
+            OrderChanged(order_id=order_id, event="paid_email_sent"),
             now=now,
-            dedupe_key=f"{CHANGED}:paid_email_sent:{order_id}",
+            dedupe_key=f"{OrderChanged.kind}:paid_email_sent:{order_id}",
+        )
+    services.outbox.wake()
+
+
+def record_email_status(services: Services, order_id: int, status: str) -> None:
+    """Record where the order email stands (`retrying`, `sent`) and show it on the order."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        orders_repo.set_email_status(session, order_id, status)
+        enqueue(
+            session,
+            OrderChanged(order_id=order_id, event=f"email_{status}"),
+            now=now,
+            dedupe_key=f"{OrderChanged.kind}:email_{status}:{order_id}",
         )
     services.outbox.wake()

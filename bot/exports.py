@@ -12,11 +12,10 @@ from dateutil.relativedelta import relativedelta
 from bot.authz import Authorizer, Permission
 from bot.csv_files import csv_bytes
 from bot.errors import InvalidInput
+from bot.outbox import enqueue
+from bot.outbox_messages import ExportDelivery
 from bot.services import Services
 from storage.repositories import exports as export_repo
-from storage.repositories import outbox as outbox_repo
-
-DELIVER = "export.deliver"
 
 ORDER_COLUMNS = (
     "order_no",
@@ -76,7 +75,7 @@ def request_export(
     authz.require(actor, Permission.EXPORT)
     month = parse_month(raw_month, now.date())
     with services.db.session() as session:
-        outbox_repo.enqueue(session, DELIVER, {"user": actor, "month": month.isoformat()}, now=now)
+        enqueue(session, ExportDelivery(user=actor, month=month), now=now)
     services.outbox.wake()
     return month
 

@@ -13,18 +13,18 @@ from bot.authz import Authorizer, Permission
 from bot.customers import Segment, parse_lookup_query, parse_tax_code
 from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
+from bot.outbox import enqueue
+from bot.outbox_messages import IgovOrderPost, IgovOrderUpdate
 from bot.services import Services
 from bot.text import clean_line, clean_text
 from storage import models
 from storage.db import Conflict
-from storage.repositories import audit, outbox
+from storage.repositories import audit
 from storage.repositories import customers as customer_repo
 from storage.repositories import licences as repo
 
 ORDER = "igov_order"  # audit entity type
 SAVED, REQUESTED, GRANTED = "saved", "requested", "granted"
-POST_ORDER = "igov_order.post"
-UPDATE_ORDER = "igov_order.update"
 
 SALES_PROJECT_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -328,12 +328,11 @@ def place_order(
                 to_status=SAVED,
                 details={"order_no": order.order_no, "amount": order.amount},
             )
-            outbox.enqueue(
+            enqueue(
                 session,
-                POST_ORDER,
-                {"order_id": order.id},
+                IgovOrderPost(order_id=order.id),
                 now=now,
-                dedupe_key=f"{POST_ORDER}:{order.id}",
+                dedupe_key=f"{IgovOrderPost.kind}:{order.id}",
             )
             order_id = order.id
     except Conflict:
@@ -356,4 +355,10 @@ def existing_order(session: Session, order_id: int) -> models.IgovOrder:
 
 def enqueue_order_update(session: Session, order_id: int, now: datetime) -> None:
     """Re-render the order message after its status changed."""
-    outbox.enqueue(session, UPDATE_ORDER, {"order_id": order_id}, now=now)
+    enqueue(session, IgovOrderUpdate(order_id=order_id), now=now)
+
+
+def record_order_message(services: Services, order_id: int, channel: str, ts: str) -> None:
+    """Remember where the order message was posted, so later changes update it in place."""
+    with services.db.session() as session:
+        repo.set_order_message(session, order_id, channel, ts)

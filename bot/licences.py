@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
-from bot.documents import Document
+from bot.documents import Document, DocumentKind
 from bot.errors import InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import EXTRA_VALUE_MAX, IgovCatalogue, Package
 from bot.igov_orders import (
@@ -33,16 +33,17 @@ from bot.licence_cards import (
     RequestCard,
     request_card,
 )
+from bot.outbox import enqueue
+from bot.outbox_messages import ApprovalPost
 from bot.services import Services
 from bot.text import clean_line
 from storage import models
 from storage.db import Conflict
-from storage.repositories import audit, outbox
+from storage.repositories import audit
 from storage.repositories import licences as repo
 
 PRODUCT = "IGOV"
 REQUEST_TYPE_GRANT = "grant"  # "Cấp": the only request type of an add-on purchase
-POST_APPROVAL = "licence.post_approval"
 CUSTOMER_TEXT_FIELDS = {"customer_name": 400, "customer_address": 500, "contact_name": 200}
 
 
@@ -297,10 +298,8 @@ def _save(
         to_status=REQUESTED,
         details={"request": request.code},
     )
-    payload = {"request_id": request.id}
-    outbox.enqueue(
-        session, POST_APPROVAL, payload, now=now, dedupe_key=f"{POST_APPROVAL}:{request.id}"
-    )
+    message = ApprovalPost(request_id=request.id)
+    enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{request.id}")
     enqueue_order_update(session, order.id, now)
     return request.id
 
@@ -321,3 +320,28 @@ def load_request(services: Services, request_id: int) -> RequestCard:
         if request is None:
             raise NotFound("approval.request_not_found")
         return request_card(session, request)
+
+
+def record_approval_message(services: Services, request_id: int, channel: str, ts: str) -> None:
+    """Remember where the approval message was posted, so the decision updates it in place."""
+    with services.db.session() as session:
+        repo.set_approval_message(session, request_id, channel, ts)
+
+
+def kept_documents(services: Services, request_id: int) -> list[Document]:
+    """The documents kept with a request, with their content, in `DocumentKind` order."""
+    documents = []
+    with services.db.session() as session:
+        for kind in DocumentKind:
+            row = repo.document(session, request_id, kind.value)
+            if row is not None:
+                documents.append(
+                    Document(
+                        kind=kind,
+                        slack_file_id=row.slack_file_id,
+                        name=row.name,
+                        mimetype=row.mimetype,
+                        content=row.content,
+                    )
+                )
+    return documents

@@ -4,6 +4,9 @@ A use case writes its state change and the side effects that follow it (a Slack 
 upload, an email) in one transaction. The worker delivers them afterwards. A deliverer may do
 several steps; it records each finished step with `job.checkpoint()` so that a retry after a
 crash or an error resumes where it stopped instead of repeating what was done.
+
+Messages are typed (bot/outbox_messages.py): a use case enqueues one with `enqueue`, and a
+deliverer is registered for its type and receives it decoded, as `job.message`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.outbox_messages import MalformedMessage, Message
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.outbox import ClaimedMessage
@@ -35,13 +41,35 @@ class RetryLater(Exception):
     """Not ready yet (another step must happen first): try again soon, not an error."""
 
 
+M = TypeVar("M", bound=Message)
+
+
+def enqueue(
+    session: Session,
+    message: Message,
+    *,
+    now: datetime,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Add a message to deliver, in the caller's transaction; False when `dedupe_key` was
+    already enqueued."""
+    return outbox_repo.enqueue(
+        session,
+        message.kind,
+        message.to_payload(),
+        now=now,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+    )
+
+
 @dataclass
-class OutboxJob:
-    """One claimed message as a deliverer sees it."""
+class OutboxJob(Generic[M]):
+    """One claimed message as a deliverer sees it: the message and the steps already done."""
 
     id: int
-    kind: str
-    payload: dict[str, Any]
+    message: M
     attempt: int
     done: dict[str, Any] = field(default_factory=dict)
     _save: Callable[[dict[str, Any]], None] | None = None
@@ -53,7 +81,7 @@ class OutboxJob:
             self._save(dict(self.done))
 
 
-Deliverer = Callable[[OutboxJob], None]
+Deliverer = Callable[[OutboxJob[M]], None]
 
 
 def backoff(attempt: int) -> timedelta:
@@ -81,13 +109,14 @@ class OutboxWorker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
-        self._deliverers: dict[str, Deliverer] = {}
+        self._deliverers: dict[str, tuple[type[Message], Deliverer[Any]]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def register(self, kind: str, deliverer: Deliverer) -> None:
-        self._deliverers[kind] = deliverer
+    def register(self, message_type: type[M], deliverer: Deliverer[M]) -> None:
+        """Deliver messages of `message_type` with `deliverer`."""
+        self._deliverers[message_type.kind] = (message_type, deliverer)
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a use case commits)."""
@@ -115,19 +144,28 @@ class OutboxWorker:
                 break
         return total
 
-    def _deliver(self, message: ClaimedMessage) -> int:
-        deliverer = self._deliverers.get(message.kind)
+    def _job(self, message: ClaimedMessage) -> tuple[OutboxJob[Any], Deliverer[Any]]:
+        """The claimed row decoded into its type; PermanentFailure when it cannot be."""
+        registered = self._deliverers.get(message.kind)
+        if registered is None:
+            raise PermanentFailure(f"no deliverer for {message.kind!r}")
+        message_type, deliverer = registered
+        try:
+            decoded = message_type.from_payload(message.payload)
+        except MalformedMessage as exc:
+            raise PermanentFailure(str(exc)) from exc
         job = OutboxJob(
             id=message.id,
-            kind=message.kind,
-            payload=message.payload,
+            message=decoded,
             attempt=message.attempts,
             done=message.result,
             _save=lambda result: self._save(message.id, result),
         )
+        return job, deliverer
+
+    def _deliver(self, message: ClaimedMessage) -> int:
         try:
-            if deliverer is None:
-                raise PermanentFailure(f"no deliverer for {message.kind!r}")
+            job, deliverer = self._job(message)
             deliverer(job)
         except RetryLater as exc:
             # Waiting on another delivery: look again soon, but not forever.

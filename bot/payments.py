@@ -18,10 +18,10 @@ from typing import Any
 from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
 from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
+from bot.outbox import enqueue
+from bot.outbox_messages import FinanceNotice, OrderChanged, PaidEmail
 from bot.services import Services
 from bot.storage_orders import (
-    CHANGED,
-    PAID_EMAIL,
     OrderStatus,
     OrderView,
     find_order_no,
@@ -32,10 +32,7 @@ from bot.vietqr import TransferRequest, build_payload, render_png
 from storage.db import Conflict, Session
 from storage.models import StorageOrder
 from storage.repositories import audit
-from storage.repositories import outbox as outbox_repo
 from storage.repositories import storage_orders as orders_repo
-
-FINANCE_NOTICE = "payment.finance_notice"
 
 
 class TransferOutcome(StrEnum):
@@ -191,16 +188,10 @@ def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datet
         to_status=OrderStatus.PAID.value,
         details={"via": via, "storage_until": until.isoformat()},
     )
-    outbox_repo.enqueue(
-        session,
-        CHANGED,
-        {"order_id": order.id, "event": "paid"},
-        now=now,
-        dedupe_key=f"{CHANGED}:paid:{order.id}",
-    )
-    outbox_repo.enqueue(
-        session, PAID_EMAIL, {"order_id": order.id}, now=now, dedupe_key=f"{PAID_EMAIL}:{order.id}"
-    )
+    changed = OrderChanged(order_id=order.id, event="paid")
+    enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:paid:{order.id}")
+    paid_email = PaidEmail(order_id=order.id)
+    enqueue(session, paid_email, now=now, dedupe_key=f"{paid_email.kind}:{order.id}")
     return True
 
 
@@ -270,12 +261,11 @@ def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> 
             received_at=now,
         )
         if outcome in NOTIFY_FINANCE:
-            outbox_repo.enqueue(
+            enqueue(
                 session,
-                FINANCE_NOTICE,
-                {"transaction_id": record.id},
+                FinanceNotice(transaction_id=record.id),
                 now=now,
-                dedupe_key=f"{FINANCE_NOTICE}:{record.id}",
+                dedupe_key=f"{FinanceNotice.kind}:{record.id}",
             )
     return outcome
 

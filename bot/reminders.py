@@ -10,7 +10,7 @@ clock: `Run.at` is when the job runs as of, `Run.now` is only used to timestamp 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,10 +18,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.outbox import enqueue
+from bot.outbox_messages import (
+    AccountItem,
+    ApprovalReminder,
+    DeletionDigest,
+    ExpiryDigest,
+    Message,
+    OrderChanged,
+    OrderLine,
+    PaymentReminder,
+    Recipient,
+    SweepReportMessage,
+)
 from bot.subscriptions import GRACE_DAYS, Product, deletion_date
 from storage.db import Database
 from storage.repositories import audit as audit_repo
-from storage.repositories import outbox as outbox_repo
 from storage.repositories import reminders as repo
 
 EXPIRY_REMINDERS = "expiry-reminders"
@@ -36,15 +48,6 @@ JOB_NAMES = (
     APPROVAL_REMINDERS,
     PAYMENT_REMINDERS,
 )
-
-# Outbox kinds delivered by handlers/reminders.py.
-KIND_EXPIRY = "reminder.expiry_digest"
-KIND_DELETION_WARNING = "reminder.deletion_digest"
-KIND_SWEEP_REPORT = "reminder.sweep_report"
-KIND_APPROVAL = "reminder.approval"
-KIND_PAYMENT = "reminder.payment"
-# Delivered by the storage-order flow: an order's message shows its new status.
-KIND_ORDER_CHANGED = "storage_order.changed"
 
 SCHEDULER_ACTOR = "scheduler"
 
@@ -106,63 +109,6 @@ class JobOutcome:
     facts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """A person (reached by DM) or a channel."""
-
-    user: str | None = None
-    channel: str | None = None
-
-    @property
-    def key(self) -> str:
-        return self.user or self.channel or ""
-
-    def to_payload(self) -> dict[str, str]:
-        return {"user": self.user} if self.user else {"channel": self.channel or ""}
-
-    @classmethod
-    def from_payload(cls, data: dict[str, str]) -> Recipient:
-        return cls(user=data.get("user"), channel=data.get("channel"))
-
-
-@dataclass(frozen=True)
-class AccountItem:
-    """One subscription in a digest; `days` is the days left (to expiry or to deletion)."""
-
-    subscription_id: int
-    customer: str
-    tax_code: str
-    product: str
-    contract_no: str
-    expires_on: date
-    owner: str | None
-    days: int
-
-    @property
-    def deletion_on(self) -> date:
-        return deletion_date(self.expires_on)
-
-    def to_payload(self) -> dict[str, Any]:
-        return {**asdict(self), "expires_on": self.expires_on.isoformat()}
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> AccountItem:
-        return cls(**{**data, "expires_on": date.fromisoformat(data["expires_on"])})
-
-    @classmethod
-    def from_row(cls, row: Any, days: int) -> AccountItem:
-        return cls(
-            subscription_id=row.subscription_id,
-            customer=row.customer,
-            tax_code=row.tax_code,
-            product=row.product,
-            contract_no=row.contract_no,
-            expires_on=row.expires_on,
-            owner=row.owner,
-            days=days,
-        )
-
-
 def dedupe_key(job: str, subject: str, due: date) -> str:
     return f"{job}:{subject}:{due.isoformat()}"
 
@@ -171,13 +117,11 @@ def _claim(
     session: Session,
     outcome: JobOutcome,
     run: Run,
-    *,
-    kind: str,
-    payload: dict[str, Any],
+    message: Message,
     key: str,
 ) -> None:
     """The outbox's unique key is the claim: enqueued now, or already enqueued by a run before."""
-    if outbox_repo.enqueue(session, kind, payload, now=run.now, dedupe_key=key):
+    if enqueue(session, message, now=run.now, dedupe_key=key):
         outcome.claimed.append(key)
     else:
         outcome.already += 1
@@ -188,14 +132,6 @@ def _by_owner(items: Sequence[AccountItem]) -> dict[str | None, list[AccountItem
     for item in items:
         groups.setdefault(item.owner, []).append(item)
     return groups
-
-
-def _digest(recipient: Recipient, run: Run, items: Sequence[AccountItem]) -> dict[str, Any]:
-    return {
-        "recipient": recipient.to_payload(),
-        "today": run.today.isoformat(),
-        "items": [item.to_payload() for item in items],
-    }
 
 
 def expiry_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOutcome:
@@ -209,10 +145,12 @@ def expiry_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOutco
         outcome.due = len(items)
         # Sorted so that concurrent runs claim keys in the same order.
         for owner, owned in sorted(_by_owner(items).items(), key=lambda kv: kv[0] or ""):
-            recipient = Recipient(user=owner) if owner else Recipient(channel=config.sales_channel)
+            recipient = (
+                Recipient(user=owner) if owner else Recipient(channel=config.sales_channel or "")
+            )
             key = dedupe_key(EXPIRY_REMINDERS, recipient.key, run.today)
-            payload = _digest(recipient, run, owned)
-            _claim(session, outcome, run, kind=KIND_EXPIRY, payload=payload, key=key)
+            digest = ExpiryDigest(recipient=recipient, today=run.today, items=tuple(owned))
+            _claim(session, outcome, run, digest, key)
     return outcome
 
 
@@ -233,14 +171,14 @@ def deletion_warnings(db: Database, config: ReminderConfig, run: Run) -> JobOutc
         outcome.due = len(items)
         if not items:
             return outcome
-        support = Recipient(channel=config.support_channel)
+        support = Recipient(channel=config.support_channel or "")
         digests = [(support, items)]
         owners = sorted((o, i) for o, i in _by_owner(items).items() if o is not None)
         digests += [(Recipient(user=owner), owned) for owner, owned in owners]
         for recipient, listed in digests:
             key = dedupe_key(DELETION_WARNINGS, recipient.key, run.today)
-            payload = _digest(recipient, run, listed)
-            _claim(session, outcome, run, kind=KIND_DELETION_WARNING, payload=payload, key=key)
+            warning = DeletionDigest(recipient=recipient, today=run.today, items=tuple(listed))
+            _claim(session, outcome, run, warning, key)
     return outcome
 
 
@@ -274,10 +212,9 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
                 to_status=repo.ORDER_EXPIRED,
                 details={"payment_deadline": order.payment_deadline.isoformat()},
             )
-            outbox_repo.enqueue(
+            enqueue(
                 session,
-                KIND_ORDER_CHANGED,
-                {"order_id": order.id},
+                OrderChanged(order_id=order.id),
                 now=run.now,
                 dedupe_key=dedupe_key(DELETION_SWEEP, f"order-{order.id}", run.today),
             )
@@ -287,25 +224,25 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
         outcome.facts = {"deleted": deleted, "held": len(held), "orders_expired": len(closed)}
         if not (deleted or closed or held):
             return outcome
-        payload = {
-            "recipient": Recipient(channel=config.support_channel).to_payload(),
-            "today": run.today.isoformat(),
-            "window": [first.isoformat(), last.isoformat()],
-            "deleted": deleted,
-            "orders_expired": [_order_line(o) for o in closed],
-            "held": [_order_line(h) for h in held],
-        }
+        report = SweepReportMessage(
+            recipient=Recipient(channel=config.support_channel or ""),
+            today=run.today,
+            window=(first, last),
+            deleted=deleted,
+            orders_expired=tuple(_order_line(o) for o in closed),
+            held=tuple(_order_line(h) for h in held),
+        )
         key = dedupe_key(DELETION_SWEEP, config.support_channel or "", run.today)
-        _claim(session, outcome, run, kind=KIND_SWEEP_REPORT, payload=payload, key=key)
+        _claim(session, outcome, run, report, key)
     return outcome
 
 
-def _order_line(row: Any) -> dict[str, Any]:
-    return {
-        "order_no": row.order_no,
-        "payment_deadline": row.payment_deadline.isoformat(),
-        "account": AccountItem.from_row(row, 0).to_payload(),
-    }
+def _order_line(row: Any) -> OrderLine:
+    return OrderLine(
+        order_no=row.order_no,
+        payment_deadline=row.payment_deadline,
+        account=AccountItem.from_row(row, 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -315,15 +252,15 @@ class SweepReport:
     today: date
     deleted: int
     shown: list[AccountItem]
-    orders_expired: list[dict[str, Any]]
-    held: list[dict[str, Any]]
+    orders_expired: Sequence[OrderLine]
+    held: Sequence[OrderLine]
     window: tuple[date, date]
 
 
-def sweep_report(db: Database, payload: dict[str, Any], shown: int) -> SweepReport:
+def sweep_report(db: Database, message: SweepReportMessage, shown: int) -> SweepReport:
     """Read back what a sweep deleted (the claim carries counts, the database the list)."""
-    today = date.fromisoformat(payload["today"])
-    first, last = (date.fromisoformat(d) for d in payload["window"])
+    today = message.today
+    first, last = message.window
     with db.session() as session:
         total = repo.count_deleted_on(session, first, last, today)
         rows = list(repo.iter_deleted_on(session, first, last, today, limit=shown))
@@ -331,8 +268,8 @@ def sweep_report(db: Database, payload: dict[str, Any], shown: int) -> SweepRepo
         today=today,
         deleted=total,
         shown=[AccountItem.from_row(r, 0) for r in rows],
-        orders_expired=payload["orders_expired"],
-        held=payload["held"],
+        orders_expired=message.orders_expired,
+        held=message.held,
         window=(first, last),
     )
 
@@ -356,19 +293,19 @@ def approval_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOut
         for row in rows:
             created_at = row.created_at
             due = (created_at + wait).astimezone(config.tz).date()
-            payload = {
-                "channel": row.approval_channel,
-                "thread_ts": row.approval_ts,
-                "code": row.code,
-                "customer": row.customer,
-                "requested_by": row.requested_by,
-                "created_at": created_at.isoformat(),
-                "hours": config.approval_hours,
-                "approvers": list(config.approver_user_ids),
-                "usergroup": config.approver_usergroup,
-            }
+            reminder = ApprovalReminder(
+                channel=row.approval_channel,
+                thread_ts=row.approval_ts,
+                code=row.code,
+                customer=row.customer,
+                requested_by=row.requested_by,
+                created_at=created_at,
+                hours=config.approval_hours,
+                approvers=config.approver_user_ids,
+                usergroup=config.approver_usergroup,
+            )
             key = dedupe_key(APPROVAL_REMINDERS, f"request-{row.id}", due)
-            _claim(session, outcome, run, kind=KIND_APPROVAL, payload=payload, key=key)
+            _claim(session, outcome, run, reminder, key)
     return outcome
 
 
@@ -386,19 +323,19 @@ def payment_reminders(db: Database, config: ReminderConfig, run: Run) -> JobOutc
             link = (
                 f"{config.public_base_url}/orders/{row.token}" if config.public_base_url else None
             )
-            payload = {
-                "recipient": Recipient(user=row.placed_by).to_payload(),
-                "order_no": row.order_no,
-                "customer": row.customer,
-                "contract_no": row.contract_no,
-                "total": row.total,
-                "created_at": created_at.isoformat(),
-                "payment_deadline": row.payment_deadline.isoformat(),
-                "days": config.payment_days,
-                "link": link,
-            }
+            reminder = PaymentReminder(
+                recipient=Recipient(user=row.placed_by),
+                order_no=row.order_no,
+                customer=row.customer,
+                contract_no=row.contract_no,
+                total=row.total,
+                created_at=created_at,
+                payment_deadline=row.payment_deadline,
+                days=config.payment_days,
+                link=link,
+            )
             key = dedupe_key(PAYMENT_REMINDERS, f"order-{row.id}", due)
-            _claim(session, outcome, run, kind=KIND_PAYMENT, payload=payload, key=key)
+            _claim(session, outcome, run, reminder, key)
     return outcome
 
 

@@ -18,6 +18,8 @@ from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
 from bot.errors import FieldErrors, InvalidInput, NotEligible, NotFound
+from bot.outbox import enqueue
+from bot.outbox_messages import OrderEmail, OrderPlaced
 from bot.services import Services
 from bot.subscriptions import LifecycleState, Product
 from bot.text import clean_line
@@ -25,7 +27,6 @@ from bot.vietqr import purpose_for
 from storage.db import Conflict, Session
 from storage.models import StorageOrder
 from storage.repositories import audit
-from storage.repositories import outbox as outbox_repo
 from storage.repositories import storage_orders as orders_repo
 
 # Order numbers go into bank transfer contents: upper-case letters and digits only, with an
@@ -33,11 +34,6 @@ from storage.repositories import storage_orders as orders_repo
 ORDER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ORDER_NO = re.compile(r"LT\d{6}[0-9A-HJKMNP-TV-Z]{6}")
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_\-]{43}")
-
-PLACED = "storage_order.placed"
-EMAIL = "storage_order.email"
-CHANGED = "storage_order.changed"
-PAID_EMAIL = "storage_order.paid_email"  # the payment confirmation to the invoice address
 
 
 class OrderStatus(StrEnum):
@@ -258,10 +254,8 @@ def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple
             to_status=order.status,
             details={"order_no": order.order_no, "total": order.total},
         )
-        for kind in (PLACED, EMAIL):
-            outbox_repo.enqueue(
-                session, kind, {"order_id": order.id}, now=now, dedupe_key=f"{kind}:{order.id}"
-            )
+        for message in (OrderPlaced(order_id=order.id), OrderEmail(order_id=order.id)):
+            enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{order.id}")
         order_id = order.id
     services.outbox.wake()
     return order_id, True
@@ -363,6 +357,12 @@ def get_order(services: Services, order_id: int) -> OrderView:
         if order is None:
             raise NotFound("storage.order_not_found", order_no=str(order_id))
         return order_view(order)
+
+
+def record_order_message(services: Services, order_id: int, channel: str, ts: str) -> None:
+    """Remember where the order message was posted, so later changes update it in place."""
+    with services.db.session() as session:
+        orders_repo.set_message(session, order_id, channel, ts)
 
 
 def find_order(services: Services, authz: Authorizer, actor: str, order_no: str) -> OrderView:

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.approvals import NOTIFY_REQUESTER, UPDATE_APPROVAL, check_can_decide, decide
-from bot.documents import DocumentKind
+from bot.approvals import check_can_decide, decide
 from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotFound
 from bot.i18n import Translator
 from bot.licence_lookup import find_licences, pending_requests
-from bot.licences import POST_APPROVAL, load_request
+from bot.licences import kept_documents, load_request, record_approval_message
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
+from bot.outbox_messages import ApprovalPost, ApprovalUpdate, RequesterNotice
 from handlers.blocks.approvals import (
     already_decided_text,
     approval_message,
@@ -35,7 +35,6 @@ from handlers.igov_metadata import RejectFormState, RequestRef
 from handlers.metadata import MetadataError
 from handlers.replies import Reply, open_modal, tell
 from handlers.slack_out import FileUpload
-from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
 
@@ -181,50 +180,46 @@ def register(app: App, ctx: Context) -> None:
         text = t("approval.rejected_done", code=card.code, name=escape(card.customer_name))
         ack(response_action="update", view=done_modal(t, t("approval.reject_title"), text))
 
-    def load(job: OutboxJob) -> Any:
+    def load(request_id: int) -> Any:
         try:
-            return load_request(services, job.payload["request_id"])
+            return load_request(services, request_id)
         except NotFound as exc:
             raise PermanentFailure(str(exc)) from exc
 
-    def post_approval(job: OutboxJob) -> None:
+    def post_approval(job: OutboxJob[ApprovalPost]) -> None:
         """Post the request to APPROVAL_CHANNEL, then its two documents in the thread."""
-        card = load(job)
+        card = load(job.message.request_id)
         channel = services.settings.approval_channel
         if not channel:
             raise PermanentFailure("APPROVAL_CHANNEL is not set")
         text, blocks = approval_message(Translator(), card, tz)
         posted_channel, ts = ctx.slack.post_once(job, "posted", channel, text, blocks)
         if card.approval_ts is None:
-            with services.db.session() as session:
-                repo.set_approval_message(session, card.id, posted_channel, ts)
+            record_approval_message(services, card.id, posted_channel, ts)
         if "uploaded" not in job.done:
             # Both kept documents in one upload (one message in the thread, one paced call).
             ctx.slack.upload_once(job, "uploaded", posted_channel, documents(card.id), thread_ts=ts)
 
     def documents(request_id: int) -> list[FileUpload]:
-        uploads = []
-        with services.db.session() as session:
-            for kind in DocumentKind:
-                document = repo.document(session, request_id, kind.value)
-                if document is not None:
-                    title = Translator()(f"request.{kind.value}_file")
-                    uploads.append(FileUpload(document.name, document.content, title))
-        return uploads
+        t = Translator()
+        return [
+            FileUpload(document.name, document.content, t(f"request.{document.kind.value}_file"))
+            for document in kept_documents(services, request_id)
+        ]
 
-    def update_approval(job: OutboxJob) -> None:
-        card = load(job)
+    def update_approval(job: OutboxJob[ApprovalUpdate]) -> None:
+        card = load(job.message.request_id)
         if card.approval_ts is None or card.approval_channel is None:
             raise RetryLater("approval message not posted yet")
         text, blocks = approval_message(Translator(), card, tz)
         ctx.slack.update(card.approval_channel, card.approval_ts, text, blocks)
 
-    def notify_requester(job: OutboxJob) -> None:
-        card = load(job)
+    def notify_requester(job: OutboxJob[RequesterNotice]) -> None:
+        card = load(job.message.request_id)
         t = ctx.languages.translator(card.requested_by)
         text, blocks = decision_notice(t, card, tz)
         ctx.slack.post_once(job, "notice", ctx.slack.dm_channel(card.requested_by), text, blocks)
 
-    services.outbox.register(POST_APPROVAL, post_approval)
-    services.outbox.register(UPDATE_APPROVAL, update_approval)
-    services.outbox.register(NOTIFY_REQUESTER, notify_requester)
+    services.outbox.register(ApprovalPost, post_approval)
+    services.outbox.register(ApprovalUpdate, update_approval)
+    services.outbox.register(RequesterNotice, notify_requester)

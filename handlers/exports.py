@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from slack_bolt import App
 
 from bot.errors import DomainError
-from bot.exports import DELIVER, month_files, request_export
+from bot.exports import month_files, request_export
 from bot.outbox import OutboxJob
+from bot.outbox_messages import ExportDelivery
 from handlers.context import CommandRequest, Context
 from handlers.errors import error_text
 from handlers.replies import Reply
@@ -27,9 +26,8 @@ def export_command(ctx: Context, request: CommandRequest) -> Reply:
 
 
 def register(app: App, ctx: Context) -> None:
-    def deliver(job: OutboxJob) -> None:
-        user = job.payload["user"]
-        month = date.fromisoformat(job.payload["month"])
+    def deliver(job: OutboxJob[ExportDelivery]) -> None:
+        user, month = job.message.user, job.message.month
         t = ctx.languages.translator(user)
         channel = ctx.slack.dm_channel(user)
         for csv_file in month_files(ctx.services, month):
@@ -41,4 +39,4 @@ def register(app: App, ctx: Context) -> None:
                 comment=t("export.file", rows=csv_file.rows, month=f"{month:%m/%Y}"),
             )
 
-    ctx.services.outbox.register(DELIVER, deliver)
+    ctx.services.outbox.register(ExportDelivery, deliver)

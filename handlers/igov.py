@@ -13,8 +13,6 @@ from slack_sdk import WebClient
 from bot.errors import DomainError, NotAuthorized, NotFound
 from bot.i18n import Translator
 from bot.igov_orders import (
-    POST_ORDER,
-    UPDATE_ORDER,
     IgovCustomer,
     InvalidForm,
     OrderForm,
@@ -23,9 +21,11 @@ from bot.igov_orders import (
     customer_for_order,
     load_order,
     place_order,
+    record_order_message,
     search_public_customers,
 )
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
+from bot.outbox_messages import IgovOrderPost, IgovOrderUpdate
 from handlers.blocks import forms
 from handlers.blocks.igov import customer_option, done_modal, order_message, order_modal
 from handlers.context import CommandRequest, Context
@@ -34,7 +34,6 @@ from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
 from handlers.igov_metadata import OrderFormState
 from handlers.metadata import CustomerRef, MetadataError
 from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
-from storage.repositories import licences as repo
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +184,8 @@ def register(app: App, ctx: Context) -> None:
         text = t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount))
         ack(response_action="update", view=done_modal(t, t("igov.order.title"), text))
 
-    def post_order(job: OutboxJob) -> None:
-        card = load_order(services, job.payload["order_id"])
+    def post_order(job: OutboxJob[IgovOrderPost]) -> None:
+        card = load_order(services, job.message.order_id)
         if card.message_ts is not None:
             return
         # Channel messages are in the default language: everyone in the channel reads them.
@@ -197,12 +196,11 @@ def register(app: App, ctx: Context) -> None:
             # Started where the bot can't post (a DM between people): tell the creator.
             dm = ctx.slack.dm_channel(card.created_by)
             channel, ts = ctx.slack.post_once(job, "posted.dm", dm, text, blocks)
-        with services.db.session() as session:
-            repo.set_order_message(session, card.id, channel, ts)
+        record_order_message(services, card.id, channel, ts)
 
-    def update_order(job: OutboxJob) -> None:
+    def update_order(job: OutboxJob[IgovOrderUpdate]) -> None:
         try:
-            card = load_order(services, job.payload["order_id"])
+            card = load_order(services, job.message.order_id)
         except NotFound as exc:
             raise PermanentFailure(str(exc)) from exc
         if card.message_ts is None:
@@ -210,5 +208,5 @@ def register(app: App, ctx: Context) -> None:
         text, blocks = order_message(Translator(), card, services.settings.tz)
         ctx.slack.update(card.channel_id, card.message_ts, text, blocks)
 
-    services.outbox.register(POST_ORDER, post_order)
-    services.outbox.register(UPDATE_ORDER, update_order)
+    services.outbox.register(IgovOrderPost, post_order)
+    services.outbox.register(IgovOrderUpdate, update_order)

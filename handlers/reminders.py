@@ -7,37 +7,36 @@ the message's thread. Finished steps are checkpointed, so a retry never posts tw
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App
 
 from bot.i18n import Translator
 from bot.outbox import OutboxJob, PermanentFailure
-from bot.reminders import (
-    KIND_APPROVAL,
-    KIND_DELETION_WARNING,
-    KIND_EXPIRY,
-    KIND_PAYMENT,
-    KIND_SWEEP_REPORT,
+from bot.outbox_messages import (
     AccountItem,
+    ApprovalReminder,
+    DeletionDigest,
+    ExpiryDigest,
+    PaymentReminder,
     Recipient,
-    deleted_accounts,
-    sweep_report,
+    SweepReportMessage,
 )
+from bot.reminders import deleted_accounts, sweep_report
 from handlers.blocks import reminders as blocks
 from handlers.blocks.reminders import CsvFile, Digest
 from handlers.context import Context
 from handlers.slack_out import FileUpload
 
-# A payload rendered for a reader: the message, and how to make the CSV of the full list when
+# A reminder rendered for a reader: the message, and how to make the CSV of the full list when
 # the message could not hold it all (made only when it is about to be uploaded).
 Rendered = tuple[Digest, Callable[[], CsvFile] | None]
-Render = Callable[[Translator, dict[str, Any]], Rendered]
+Render = Callable[[Translator], Rendered]
 
 
 class ReminderDeliverers:
-    """One deliverer per reminder kind; each renders from the claimed payload."""
+    """One deliverer per reminder kind; each renders the claimed message."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -53,10 +52,9 @@ class ReminderDeliverers:
             raise PermanentFailure("reminder without a recipient (channel setting missing)")
         return recipient.channel
 
-    def _deliver(self, job: OutboxJob, render: Render) -> None:
-        recipient = Recipient.from_payload(job.payload["recipient"])
+    def _deliver(self, job: OutboxJob[Any], recipient: Recipient, render: Render) -> None:
         t = self._translator(recipient)
-        digest, make_csv = render(t, job.payload)
+        digest, make_csv = render(t)
         channel = self._channel(recipient)
         _, ts = self.ctx.slack.post_once(job, "digest", channel, digest.text, digest.blocks)
         if make_csv is not None and "csv" not in job.done:
@@ -70,35 +68,33 @@ class ReminderDeliverers:
                 comment=csv_file.comment,
             )
 
-    @staticmethod
-    def _items(payload: dict[str, Any]) -> list[AccountItem]:
-        return [AccountItem.from_payload(item) for item in payload["items"]]
+    def expiry(self, job: OutboxJob[ExpiryDigest]) -> None:
+        message = job.message
 
-    def expiry(self, job: OutboxJob) -> None:
-        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
-            items = self._items(payload)
-            to_channel = "channel" in payload["recipient"]
-            digest = blocks.expiry_digest(t, items, to_channel=to_channel)
-            name = t("reminders.expiry.csv_name", date=payload["today"])
-            return digest, self._csv(t, digest, items, blocks.expiry_columns(t), name)
+        def render(t: Translator) -> Rendered:
+            to_channel = not message.recipient.user
+            digest = blocks.expiry_digest(t, message.items, to_channel=to_channel)
+            name = t("reminders.expiry.csv_name", date=message.today.isoformat())
+            return digest, self._csv(t, digest, message.items, blocks.expiry_columns(t), name)
 
-        self._deliver(job, render)
+        self._deliver(job, message.recipient, render)
 
-    def deletion_warning(self, job: OutboxJob) -> None:
-        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
-            items = self._items(payload)
-            to_channel = "channel" in payload["recipient"]
-            digest = blocks.deletion_digest(t, items, show_owner=to_channel)
-            name = t("reminders.deletion.csv_name", date=payload["today"])
-            return digest, self._csv(t, digest, items, blocks.deletion_columns(t), name)
+    def deletion_warning(self, job: OutboxJob[DeletionDigest]) -> None:
+        message = job.message
 
-        self._deliver(job, render)
+        def render(t: Translator) -> Rendered:
+            to_channel = not message.recipient.user
+            digest = blocks.deletion_digest(t, message.items, show_owner=to_channel)
+            name = t("reminders.deletion.csv_name", date=message.today.isoformat())
+            return digest, self._csv(t, digest, message.items, blocks.deletion_columns(t), name)
 
-    def sweep_report(self, job: OutboxJob) -> None:
+        self._deliver(job, message.recipient, render)
+
+    def sweep_report(self, job: OutboxJob[SweepReportMessage]) -> None:
         db = self.ctx.services.db
 
-        def render(t: Translator, payload: dict[str, Any]) -> Rendered:
-            report = sweep_report(db, payload, blocks.MAX_LISTED)
+        def render(t: Translator) -> Rendered:
+            report = sweep_report(db, job.message, blocks.MAX_LISTED)
             digest = blocks.sweep_digest(t, report)
             if not digest.left_out:
                 return digest, None
@@ -108,13 +104,13 @@ class ReminderDeliverers:
                 t, deleted_accounts(db, report), columns, name=name
             )
 
-        self._deliver(job, render)
+        self._deliver(job, job.message.recipient, render)
 
     @staticmethod
     def _csv(
         t: Translator,
         digest: Digest,
-        items: list[AccountItem],
+        items: Sequence[AccountItem],
         columns: list[blocks.Column],
         name: str,
     ) -> Callable[[], CsvFile] | None:
@@ -122,28 +118,31 @@ class ReminderDeliverers:
             return None
         return lambda: blocks.accounts_csv(t, items, columns, name=name)
 
-    def approval(self, job: OutboxJob) -> None:
-        payload = job.payload
-        digest = blocks.approval_reminder(Translator(), payload, self.ctx.services.settings.tz)
+    def approval(self, job: OutboxJob[ApprovalReminder]) -> None:
+        reminder = job.message
+        digest = blocks.approval_reminder(Translator(), reminder, self.ctx.services.settings.tz)
         self.ctx.slack.post_once(
             job,
             "reply",
-            payload["channel"],
+            reminder.channel,
             digest.text,
             digest.blocks,
-            thread_ts=payload["thread_ts"],
+            thread_ts=reminder.thread_ts,
         )
 
-    def payment(self, job: OutboxJob) -> None:
+    def payment(self, job: OutboxJob[PaymentReminder]) -> None:
         tz = self.ctx.services.settings.tz
-        self._deliver(job, lambda t, payload: (blocks.payment_reminder(t, payload, tz), None))
+        reminder = job.message
+        self._deliver(
+            job, reminder.recipient, lambda t: (blocks.payment_reminder(t, reminder, tz), None)
+        )
 
 
 def register(app: App, ctx: Context) -> None:
     deliverers = ReminderDeliverers(ctx)
     outbox = ctx.services.outbox
-    outbox.register(KIND_EXPIRY, deliverers.expiry)
-    outbox.register(KIND_DELETION_WARNING, deliverers.deletion_warning)
-    outbox.register(KIND_SWEEP_REPORT, deliverers.sweep_report)
-    outbox.register(KIND_APPROVAL, deliverers.approval)
-    outbox.register(KIND_PAYMENT, deliverers.payment)
+    outbox.register(ExpiryDigest, deliverers.expiry)
+    outbox.register(DeletionDigest, deliverers.deletion_warning)
+    outbox.register(SweepReportMessage, deliverers.sweep_report)
+    outbox.register(ApprovalReminder, deliverers.approval)
+    outbox.register(PaymentReminder, deliverers.payment)

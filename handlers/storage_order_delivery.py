@@ -7,29 +7,25 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.customer_notices import SupportContact, confirmation_sent, payment_confirmation
+from bot.customer_notices import (
+    SupportContact,
+    confirmation_sent,
+    payment_confirmation,
+    record_email_status,
+)
 from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.mail import order_email, payment_confirmation_email
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
-from bot.payments import FINANCE_NOTICE, instructions_for, qr_png, transfer_notice
-from bot.storage_orders import (
-    CHANGED,
-    EMAIL,
-    PAID_EMAIL,
-    PLACED,
-    OrderStatus,
-    OrderView,
-    get_order,
-)
+from bot.outbox_messages import FinanceNotice, OrderChanged, OrderEmail, OrderPlaced, PaidEmail
+from bot.payments import instructions_for, qr_png, transfer_notice
+from bot.storage_orders import OrderStatus, OrderView, get_order, record_order_message
 from handlers.blocks import kit
 from handlers.blocks.payments import finance_notice_blocks
 from handlers.blocks.storage_order import order_blocks, order_text
 from handlers.context import Context
 from handlers.slack_out import FileUpload
 from handlers.smtp import Mailer
-from storage.repositories import outbox as outbox_repo
-from storage.repositories import storage_orders as orders_repo
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +53,9 @@ def register_deliveries(ctx: Context) -> None:
     services, slack = ctx.services, ctx.slack
     mailer = Mailer(services.settings.smtp_url)
 
-    def deliver_placed(job: OutboxJob) -> None:
+    def deliver_placed(job: OutboxJob[OrderPlaced]) -> None:
         """Post the order message (or DM it if the channel refuses), then the QR in its thread."""
-        order = get_order(services, job.payload["order_id"])
+        order = get_order(services, job.message.order_id)
         t, text, blocks = _render(ctx, order)
         channel, ts = order.channel_id, order.message_ts
         if ts is None:
@@ -70,8 +66,7 @@ def register_deliveries(ctx: Context) -> None:
             except PermanentFailure:
                 dm = slack.dm_channel(order.placed_by)
                 channel, ts = slack.post_once(job, "message.dm", dm, text, blocks)
-            with services.db.session() as session:
-                orders_repo.set_message(session, order.id, channel, ts)
+            record_order_message(services, order.id, channel, ts)
         if "qr" not in job.done:
             qr = FileUpload(
                 filename=f"VietQR-{order.order_no}.png",
@@ -87,9 +82,9 @@ def register_deliveries(ctx: Context) -> None:
                 comment=t("order.qr_comment", content=order.transfer_content),
             )
 
-    def deliver_email(job: OutboxJob) -> None:
+    def deliver_email(job: OutboxJob[OrderEmail]) -> None:
         """Send the order email; while SMTP fails the message says it will be retried."""
-        order = get_order(services, job.payload["order_id"])
+        order = get_order(services, job.message.order_id)
         message = order_email(
             order,
             instructions_for(services, order),
@@ -102,14 +97,14 @@ def register_deliveries(ctx: Context) -> None:
             mailer.send(message)
         except Exception:
             if order.email_status != "retrying":
-                _set_email_status(ctx, order.id, "retrying")
+                record_email_status(services, order.id, "retrying")
             raise
-        _set_email_status(ctx, order.id, "sent")
+        record_email_status(services, order.id, "sent")
 
-    def deliver_paid_email(job: OutboxJob) -> None:
+    def deliver_paid_email(job: OutboxJob[PaidEmail]) -> None:
         """Email the payment confirmation to the invoice address, then say so on the order."""
         try:
-            confirmation = payment_confirmation(services, job.payload["order_id"])
+            confirmation = payment_confirmation(services, job.message.order_id)
         except NotFound as exc:
             raise PermanentFailure("the order is gone or not paid") from exc
         if confirmation.order.paid_email_sent_at is not None:
@@ -126,14 +121,14 @@ def register_deliveries(ctx: Context) -> None:
         sent_at = datetime.fromisoformat(job.done["sent"])
         confirmation_sent(services, confirmation.order.id, sent_at)
 
-    def deliver_changed(job: OutboxJob) -> None:
+    def deliver_changed(job: OutboxJob[OrderChanged]) -> None:
         """Re-render the order message in place; after payment, the read-only guidance."""
-        order = get_order(services, job.payload["order_id"])
+        order = get_order(services, job.message.order_id)
         if order.message_ts is None:
             raise RetryLater("the order message is not posted yet")
         t, text, blocks = _render(ctx, order)
         slack.update(order.channel_id, order.message_ts, text, blocks)
-        if order.status is OrderStatus.PAID and job.payload.get("event") == "paid":
+        if order.status is OrderStatus.PAID and job.message.event == "paid":
             guidance = t(
                 "order.read_only_guidance",
                 order_no=order.order_no,
@@ -145,10 +140,10 @@ def register_deliveries(ctx: Context) -> None:
             section = [kit.section(guidance)]
             slack.post_once(job, "guidance", order.channel_id, guidance, section, thread_ts=thread)
 
-    def deliver_finance_notice(job: OutboxJob) -> None:
+    def deliver_finance_notice(job: OutboxJob[FinanceNotice]) -> None:
         """Tell finance (each finance user by DM, else the support channel) what to check."""
         try:
-            notice = transfer_notice(services, job.payload["transaction_id"])
+            notice = transfer_notice(services, job.message.transaction_id)
         except NotFound as exc:
             raise PermanentFailure("transaction vanished") from exc
         settings = services.settings
@@ -161,23 +156,8 @@ def register_deliveries(ctx: Context) -> None:
             channel = slack.dm_channel(recipient) if recipient.startswith(("U", "W")) else recipient
             slack.post_once(job, f"notice:{recipient}", channel, text, blocks)
 
-    services.outbox.register(PLACED, deliver_placed)
-    services.outbox.register(EMAIL, deliver_email)
-    services.outbox.register(PAID_EMAIL, deliver_paid_email)
-    services.outbox.register(CHANGED, deliver_changed)
-    services.outbox.register(FINANCE_NOTICE, deliver_finance_notice)
-
-
-def _set_email_status(ctx: Context, order_id: int, status: str) -> None:
-    """Record where the email stands and queue a re-render of the order message."""
-    now = ctx.services.clock.now()
-    with ctx.services.db.session() as session:
-        orders_repo.set_email_status(session, order_id, status)
-        outbox_repo.enqueue(
-            session,
-            CHANGED,
-            {"order_id": order_id, "event": f"email_{status}"},
-            now=now,
-            dedupe_key=f"{CHANGED}:email_{status}:{order_id}",
-        )
-    ctx.services.outbox.wake()
+    services.outbox.register(OrderPlaced, deliver_placed)
+    services.outbox.register(OrderEmail, deliver_email)
+    services.outbox.register(PaidEmail, deliver_paid_email)
+    services.outbox.register(OrderChanged, deliver_changed)
+    services.outbox.register(FinanceNotice, deliver_finance_notice)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from bot import reminders
 from bot.i18n import Translator
 from bot.importer import import_file
-from bot.reminders import AccountItem, ReminderConfig, Run
+from bot.outbox_messages import AccountItem, DeletionDigest, ExpiryDigest
+from bot.reminders import ReminderConfig, Run
 from bot.subscriptions import deletion_date, lifecycle
 from handlers.blocks.reminders import deletion_digest, expiry_digest
 from handlers.blocks.subscriptions import describe_lifecycle
@@ -73,11 +74,13 @@ def test_last_day_of_grace_reads_one_day_left() -> None:
     assert text.endswith("còn 1 ngày, xóa dữ liệu ngày 04/12/2026")
 
 
-def _payload_items(db: Database, kind: str) -> list[AccountItem]:
+def _payload_items(
+    db: Database, message_type: type[ExpiryDigest | DeletionDigest]
+) -> list[AccountItem]:
     with db.session() as session:
-        messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))
-        support = next(m for m in messages if m.payload["recipient"].get("channel"))
-        return [AccountItem.from_payload(item) for item in support.payload["items"]]
+        query = select(OutboxMessage).where(OutboxMessage.kind == message_type.kind)
+        support = next(m for m in session.scalars(query) if m.payload["recipient"].get("channel"))
+        return list(message_type.from_payload(support.payload).items)
 
 
 def test_reminder_digests_days_left_lead_to_the_date_shown(db: Database, tmp_path: Path) -> None:
@@ -91,10 +94,10 @@ def test_reminder_digests_days_left_lead_to_the_date_shown(db: Database, tmp_pat
     run = Run(at=moment, now=moment)
 
     reminders.deletion_warnings(db, config, run)
-    warned = _payload_items(db, reminders.KIND_DELETION_WARNING)
+    warned = _payload_items(db, DeletionDigest)
     assert sorted(item.days for item in warned) == [1, 3, 7]  # DELETION_WARNING_DAYS
     reminders.expiry_reminders(db, config, run)
-    expiring = _payload_items(db, reminders.KIND_EXPIRY)
+    expiring = _payload_items(db, ExpiryDigest)
     assert sorted(item.days for item in expiring) == [1, 7, 30]
 
     for language in ("vi", "en"):

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
+from typing import ClassVar
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.outbox import OutboxJob, OutboxWorker, PermanentFailure
+from bot.outbox_messages import Message
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import outbox as outbox_repo
 from tests.conftest import FixedClock
+
+
+class Probe(Message):
+    kind: ClassVar[str] = "test"
+    n: int
 
 
 def enqueue(db: Database, clock: Clock, kind: str = "test", key: str | None = None) -> bool:
@@ -39,14 +48,14 @@ def test_delivery_and_retry_with_backoff(db: Database, clock: FixedClock) -> Non
     outcomes = iter([RuntimeError("slack down"), None])
     seen: list[int] = []
 
-    def deliver(job: OutboxJob) -> None:
+    def deliver(job: OutboxJob[Probe]) -> None:
         seen.append(job.attempt)
         error = next(outcomes)
         if error:
             raise error
 
     worker = OutboxWorker(db, clock)
-    worker.register("test", deliver)
+    worker.register(Probe, deliver)
     enqueue(db, clock)
     assert worker.run_once() == 0
     assert statuses(db) == [("pending", 1)]
@@ -61,7 +70,7 @@ def test_delivery_and_retry_with_backoff(db: Database, clock: FixedClock) -> Non
 def test_checkpoints_survive_a_failed_attempt(db: Database, clock: FixedClock) -> None:
     side_effects: list[str] = []
 
-    def deliver(job: OutboxJob) -> None:
+    def deliver(job: OutboxJob[Probe]) -> None:
         if "posted" not in job.done:
             side_effects.append("post")
             job.checkpoint("posted", "1700000000.000100")
@@ -70,7 +79,7 @@ def test_checkpoints_survive_a_failed_attempt(db: Database, clock: FixedClock) -
         side_effects.append(f"upload in {job.done['posted']}")
 
     worker = OutboxWorker(db, clock)
-    worker.register("test", deliver)
+    worker.register(Probe, deliver)
     enqueue(db, clock)
     worker.run_once()
     clock.current += timedelta(minutes=1)
@@ -79,11 +88,11 @@ def test_checkpoints_survive_a_failed_attempt(db: Database, clock: FixedClock) -
 
 
 def test_permanent_failure_and_unknown_kind_give_up(db: Database, clock: FixedClock) -> None:
-    def deliver(_: OutboxJob) -> None:
+    def deliver(_: OutboxJob[Probe]) -> None:
         raise PermanentFailure("channel_not_found")
 
     worker = OutboxWorker(db, clock)
-    worker.register("test", deliver)
+    worker.register(Probe, deliver)
     enqueue(db, clock)
     enqueue(db, clock, kind="nobody-handles-this")
     worker.run_once()
@@ -93,11 +102,11 @@ def test_permanent_failure_and_unknown_kind_give_up(db: Database, clock: FixedCl
 def test_waiting_on_another_delivery_is_bounded(db: Database, clock: FixedClock) -> None:
     from bot.outbox import RetryLater
 
-    def deliver(_: OutboxJob) -> None:
+    def deliver(_: OutboxJob[Probe]) -> None:
         raise RetryLater("the message it updates was never posted")
 
     worker = OutboxWorker(db, clock, max_attempts=2)
-    worker.register("test", deliver)
+    worker.register(Probe, deliver)
     enqueue(db, clock)
     for _ in range(10):
         worker.run_once()
@@ -106,11 +115,11 @@ def test_waiting_on_another_delivery_is_bounded(db: Database, clock: FixedClock)
 
 
 def test_attempts_are_bounded(db: Database, clock: FixedClock) -> None:
-    def deliver(_: OutboxJob) -> None:
+    def deliver(_: OutboxJob[Probe]) -> None:
         raise RuntimeError("still down")
 
     worker = OutboxWorker(db, clock, max_attempts=3)
-    worker.register("test", deliver)
+    worker.register(Probe, deliver)
     enqueue(db, clock)
     for _ in range(5):
         worker.run_once()
@@ -124,14 +133,14 @@ def test_concurrent_workers_deliver_each_message_once(db: Database, clock: Fixed
     delivered: list[int] = []
     lock = threading.Lock()
 
-    def deliver(job: OutboxJob) -> None:
+    def deliver(job: OutboxJob[Probe]) -> None:
         with lock:
             delivered.append(job.id)
 
     workers = []
     for _ in range(4):
         worker = OutboxWorker(Database(db.url), clock, batch_size=5)
-        worker.register("test", deliver)
+        worker.register(Probe, deliver)
         workers.append(worker)
     threads = [threading.Thread(target=w.drain) for w in workers]
     for thread in threads:
@@ -140,3 +149,22 @@ def test_concurrent_workers_deliver_each_message_once(db: Database, clock: Fixed
         thread.join(60)
     assert sorted(delivered) == sorted(set(delivered)) and len(delivered) == 40
     assert {s for s, _ in statuses(db)} == {"sent"}
+
+
+def test_a_malformed_payload_gives_up_at_once_and_says_why(
+    db: Database, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivered: list[int] = []
+    worker = OutboxWorker(db, clock)
+    worker.register(Probe, lambda job: delivered.append(job.message.n))
+    with db.session() as session:
+        outbox_repo.enqueue(session, "test", {"n": "not a number"}, now=clock.now())
+        outbox_repo.enqueue(session, "test", {"n": 2}, now=clock.now())
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert worker.run_once() == 1
+    assert delivered == [2]
+    assert statuses(db) == [("dead", 1), ("sent", 1)]
+    with db.session() as session:
+        error = session.scalars(select(OutboxMessage.last_error).order_by(OutboxMessage.id)).first()
+    assert error == "permanent: malformed 'test' payload (n)"
+    assert "malformed 'test' payload (n)" in caplog.text

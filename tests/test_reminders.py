@@ -11,6 +11,14 @@ import pytest
 from sqlalchemy import event, select
 
 from bot import reminders
+from bot.outbox_messages import (
+    ApprovalReminder,
+    DeletionDigest,
+    ExpiryDigest,
+    OrderChanged,
+    PaymentReminder,
+    SweepReportMessage,
+)
 from bot.reminders import ReminderConfig, Run
 from bot.subscriptions import LifecycleState, lifecycle
 from storage.db import Database
@@ -68,7 +76,7 @@ def test_expiry_reminders_one_digest_per_owner_unowned_to_sales(
         f"expiry-reminders:{ds.LAN}:2026-06-15",
         f"expiry-reminders:{ds.MAI}:2026-06-15",
     ]
-    assert digests(db, reminders.KIND_EXPIRY) == {
+    assert digests(db, ExpiryDigest.kind) == {
         ds.SALES: [("HD-E07-NO", 7)],
         ds.LAN: [("HD-E07", 7), ("HD-E30", 30)],
         ds.MAI: [("HD-E01", 1)],
@@ -85,7 +93,7 @@ def test_deletion_warnings_amis_accounts_7_3_1_days_before_deletion(
     assert outcome.due == 4 and len(outcome.claimed) == 3
     # iGOV and archived accounts are not warned; the most urgent comes first. Accounts on
     # their last day of grace (day 30) are deleted tomorrow: one day left.
-    assert digests(db, reminders.KIND_DELETION_WARNING) == {
+    assert digests(db, DeletionDigest.kind) == {
         ds.SUPPORT: [("HD-D01", 1), ("HD-S30", 1), ("HD-D03", 3), ("HD-D07", 7)],
         ds.LAN: [("HD-S30", 1), ("HD-D07", 7)],
         ds.MAI: [("HD-D01", 1)],
@@ -128,9 +136,9 @@ def test_sweep_deletes_on_day_31_unless_held_and_closes_lapsed_orders(
             "scheduler",
         )
         assert (event.from_status, event.to_status) == ("awaiting_payment", "expired")
-    (changed,) = outbox(db, reminders.KIND_ORDER_CHANGED)
+    (changed,) = outbox(db, OrderChanged.kind)
     assert changed.payload == {"order_id": data.orders["MS-LAPSED"]}
-    (report,) = outbox(db, reminders.KIND_SWEEP_REPORT)
+    (report,) = outbox(db, SweepReportMessage.kind)
     assert report.dedupe_key == f"deletion-sweep:{ds.SUPPORT}:2026-06-15"
     assert report.payload["deleted"] == 3
     assert [h["order_no"] for h in report.payload["held"]] == ["MS-HOLD"]
@@ -154,7 +162,7 @@ def test_approval_reminders_for_requests_pending_too_long(db: Database, data: ds
     outcome = reminders.approval_reminders(db, CONFIG, run_at())
     # YC-2H is recent, YC-DONE decided, YC-UNPOSTED has no approval message yet.
     assert outcome.claimed == [f"approval-reminders:request-{data.requests['YC-25H']}:2026-06-15"]
-    (message,) = outbox(db, reminders.KIND_APPROVAL)
+    (message,) = outbox(db, ApprovalReminder.kind)
     assert message.payload["thread_ts"] == "1781500000.000100"
     assert message.payload["approvers"] == list(ds.APPROVERS)
     # An hour later the same request is not reminded again.
@@ -165,7 +173,7 @@ def test_approval_reminders_for_requests_pending_too_long(db: Database, data: ds
 def test_payment_reminders_for_orders_unpaid_after_n_days(db: Database, data: ds.Dataset) -> None:
     outcome = reminders.payment_reminders(db, CONFIG, run_at())
     assert outcome.claimed == [f"payment-reminders:order-{data.orders['MS-PAY-4']}:2026-06-14"]
-    (message,) = outbox(db, reminders.KIND_PAYMENT)
+    (message,) = outbox(db, PaymentReminder.kind)
     assert message.payload["recipient"] == {"user": ds.LAN}
     assert message.payload["link"] == "https://bot.example.vn/orders/tok-MS-PAY-4"
     # A day later, the order placed two days before is due too (MS-PAY-1 the day after).

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.i18n import Translator
-from bot.reminders import AccountItem, SweepReport
+from bot.outbox_messages import AccountItem, OrderLine
+from bot.reminders import SweepReport
 from handlers.blocks import reminders as blocks
 from handlers.blocks.kit import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
 from handlers.metadata import SubscriptionRef
@@ -88,8 +89,11 @@ def test_expiry_digest_packs_lines_into_sections(count: int, name_length: int) -
 
 def test_sweep_digest_with_long_lists() -> None:
     accounts = items(blocks.MAX_LISTED, name_length=400)
-    order = {"order_no": "MS-1", "payment_deadline": "2026-06-17", "account": None}
-    orders = [{**order, "account": a.to_payload()} for a in accounts[:60]]
+    deadline = date(2026, 6, 17)
+    orders = [
+        OrderLine(order_no="MS-1", payment_deadline=deadline, account=account)
+        for account in accounts[:60]
+    ]
     report = SweepReport(
         today=TODAY,
         deleted=900,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ from sqlalchemy import select
 from bot.importer import import_file
 from slack_emulator import FakeSlack
 from storage.db import Database
-from storage.models import IgovOrder
+from storage.models import IgovOrder, OutboxMessage
+from storage.repositories import outbox as outbox_repo
 from tests import reminders_dataset as ds
 from tests.conftest import bot_env
 from tests.factories import row, tax_code, write_csv
@@ -400,3 +401,68 @@ def test_missing_channel_and_bad_time_are_named(world: World) -> None:
     process = start(world, "expiry-reminders", at="15/06/2026")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1 and "không phải thời điểm ISO 8601" in err
+
+
+def test_a_queue_written_before_messages_were_typed_still_delivers(world: World) -> None:
+    """Rows enqueued by the previous version (same kinds, same payload keys) are delivered."""
+    parent = WebClient(token=BOT_TOKEN, base_url=world.fake.api_url).chat_postMessage(
+        channel=ds.APPROVALS, text="Yêu cầu YC-OLD chờ duyệt"
+    )
+    account = {
+        "subscription_id": 999,
+        "customer": "Công ty Hàng Đợi Cũ",
+        "tax_code": "0100109106",
+        "product": "AMIS_KT",
+        "contract_no": "HD-OLD-1",
+        "expires_on": "2026-06-22",
+        "owner": None,
+        "days": 7,
+    }
+    old_rows = {
+        "reminder.expiry_digest": {
+            "recipient": {"channel": ds.SALES},
+            "today": "2026-06-15",
+            "items": [account],
+        },
+        "reminder.approval": {
+            "channel": ds.APPROVALS,
+            "thread_ts": parent["ts"],
+            "code": "YC-OLD",
+            "customer": "Sở Hàng Đợi Cũ",
+            "requested_by": ds.LAN,
+            "created_at": "2026-06-14T07:00:00+07:00",
+            "hours": 24,
+            "approvers": list(ds.APPROVERS),
+            "usergroup": None,
+        },
+        "reminder.payment": {
+            "recipient": {"user": ds.LAN},
+            "order_no": "LT260612OLDQUE",
+            "customer": "Công ty Hàng Đợi Cũ",
+            "contract_no": "HD-OLD-1",
+            "total": 1000000,
+            "created_at": "2026-06-12T09:30:00+07:00",
+            "payment_deadline": "2026-06-19",
+            "days": 3,
+            "link": None,
+        },
+    }
+    with world.db.session() as session:
+        for kind, payload in old_rows.items():
+            outbox_repo.enqueue(
+                session, kind, payload, now=datetime.now(UTC) - timedelta(minutes=1)
+            )
+    mark = len(world.fake.calls)
+    run(world, "approval-reminders")
+    shown = {
+        channel: "\n".join(line for message in messages for line in message)
+        for channel, messages in sent(world.fake, mark).items()
+    }
+    assert "HD-OLD-1" in shown[ds.SALES]
+    assert "YC-OLD" in shown[ds.APPROVALS] and "Sở Hàng Đợi Cũ" in shown[ds.APPROVALS]
+    assert "LT260612OLDQUE" in shown["D" + ds.LAN]
+    with world.db.session() as session:
+        statuses = session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.kind.in_(old_rows))
+        ).all()
+    assert statuses and set(statuses) == {"sent"}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import ClassVar
 
 import pytest
 from slack_sdk import WebClient
 
 from bot.outbox import OutboxJob, OutboxWorker
+from bot.outbox_messages import Message
 from handlers.slack_api import retry_handlers
 from handlers.slack_out import ChannelPacer, SlackOut
 from slack_emulator import FakeSlack
@@ -17,6 +19,10 @@ from storage.repositories import outbox as outbox_repo
 from tests.conftest import FixedClock
 
 CHANNEL = "C_ORDERS"
+
+
+class Post(Message):
+    kind: ClassVar[str] = "post"
 
 
 @pytest.fixture
@@ -40,10 +46,10 @@ def posts(fake: FakeSlack) -> list[dict]:
 def worker_posting(db: Database, clock: FixedClock, slack: SlackOut) -> OutboxWorker:
     worker = OutboxWorker(db, clock)
 
-    def deliver(job: OutboxJob) -> None:
+    def deliver(job: OutboxJob[Post]) -> None:
         slack.post_once(job, "message", CHANNEL, "order placed", [])
 
-    worker.register("post", deliver)
+    worker.register(Post, deliver)
     with db.session() as session:
         outbox_repo.enqueue(session, "post", {}, now=clock.now())
     return worker
@@ -82,7 +88,7 @@ def test_a_crash_after_slack_accepted_does_not_repeat_the_post(
     worker = OutboxWorker(db, clock)
     crashes = iter([True])
 
-    def deliver(job: OutboxJob) -> None:
+    def deliver(job: OutboxJob[Post]) -> None:
         checkpoint = job.checkpoint
 
         def dying_checkpoint(step: str, value: object = True) -> None:
@@ -93,7 +99,7 @@ def test_a_crash_after_slack_accepted_does_not_repeat_the_post(
         job.checkpoint = dying_checkpoint  # type: ignore[method-assign]
         slack.post_once(job, "message", CHANNEL, "order placed", [])
 
-    worker.register("post", deliver)
+    worker.register(Post, deliver)
     with db.session() as session:
         outbox_repo.enqueue(session, "post", {}, now=clock.now())
     with pytest.raises(SystemExit):

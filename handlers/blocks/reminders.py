@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.csv_files import csv_bytes
 from bot.i18n import Translator
-from bot.reminders import AccountItem, SweepReport
+from bot.outbox_messages import AccountItem, ApprovalReminder, OrderLine, PaymentReminder
+from bot.reminders import SweepReport
 from handlers.blocks import kit
 from handlers.blocks.kit import Block, escape
 from handlers.ids import Action
@@ -163,14 +164,13 @@ def sweep_digest(t: Translator, report: SweepReport) -> Digest:
     return Digest(text=title, blocks=blocks, left_out=left_out)
 
 
-def _order_line(t: Translator, order: dict[str, Any], key: str) -> str:
-    account = AccountItem.from_payload(order["account"])
+def _order_line(t: Translator, order: OrderLine, key: str) -> str:
     return t(
         key,
-        order_no=escape(order["order_no"]),
-        customer=escape(account.customer),
-        contract_no=escape(account.contract_no),
-        deadline=date.fromisoformat(order["payment_deadline"]),
+        order_no=escape(order.order_no),
+        customer=escape(order.account.customer),
+        contract_no=escape(order.account.contract_no),
+        deadline=order.payment_deadline,
     )
 
 
@@ -181,35 +181,35 @@ def approvers_mention(t: Translator, user_ids: Sequence[str], usergroup: str | N
     return ", ".join(mentions) if mentions else t("reminders.approval.no_approvers")
 
 
-def approval_reminder(t: Translator, payload: dict[str, Any], tz: ZoneInfo) -> Digest:
+def approval_reminder(t: Translator, reminder: ApprovalReminder, tz: ZoneInfo) -> Digest:
     """The reply in an approval message's thread that reminds the approvers."""
     text = t(
         "reminders.approval.text",
-        code=escape(payload["code"]),
-        customer=escape(payload["customer"]),
-        requested_by=payload["requested_by"],
-        created_at=t.moment(datetime.fromisoformat(payload["created_at"]), tz),
-        hours=payload["hours"],
-        approvers=approvers_mention(t, payload["approvers"], payload.get("usergroup")),
+        code=escape(reminder.code),
+        customer=escape(reminder.customer),
+        requested_by=reminder.requested_by,
+        created_at=t.moment(reminder.created_at, tz),
+        hours=reminder.hours,
+        approvers=approvers_mention(t, reminder.approvers, reminder.usergroup),
     )
     return Digest(text=text, blocks=[kit.section(text)])
 
 
-def payment_reminder(t: Translator, payload: dict[str, Any], tz: ZoneInfo) -> Digest:
+def payment_reminder(t: Translator, reminder: PaymentReminder, tz: ZoneInfo) -> Digest:
     """The DM that reminds a staff member of an order the customer has not paid yet."""
     text = t(
         "reminders.payment.text",
-        order_no=escape(payload["order_no"]),
-        customer=escape(payload["customer"]),
-        contract_no=escape(payload["contract_no"]),
-        total=t.money(payload["total"]),
-        created_at=t.moment(datetime.fromisoformat(payload["created_at"]), tz),
-        days=payload["days"],
-        deadline=date.fromisoformat(payload["payment_deadline"]),
+        order_no=escape(reminder.order_no),
+        customer=escape(reminder.customer),
+        contract_no=escape(reminder.contract_no),
+        total=t.money(reminder.total),
+        created_at=t.moment(reminder.created_at, tz),
+        days=reminder.days,
+        deadline=reminder.payment_deadline,
     )
     blocks = [kit.section(text)]
-    if payload.get("link"):
-        blocks.append(kit.context(t("reminders.payment.link", url=payload["link"])))
+    if reminder.link:
+        blocks.append(kit.context(t("reminders.payment.link", url=reminder.link)))
     return Digest(text=text, blocks=blocks)
 
 
