@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import bot_env
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 WEBHOOK_KEY = "webhook-key-for-the-guard-tests"
 
