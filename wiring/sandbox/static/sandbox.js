@@ -382,7 +382,7 @@ function renderBlock(block, ctx) {
 function renderMessage(message, replies) {
   const ctx = { ts: message.ts };
   const author = message.author || "MISA Store";
-  const time = new Date(Number(message.ts) * 1000).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  const time = new Date(Number(message.ts) * 1000).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   const body = message.blocks && message.blocks.length
     ? renderBlocks(message.blocks, ctx)
     : [el("div", { html: mrkdwn(message.text || "") })];
@@ -511,7 +511,7 @@ function renderInbox(emails) {
   }
   box.replaceChildren(...emails.map((mail) =>
     el("article", { class: "email", "data-testid": "email" },
-      el("header", {}, el("strong", { "data-testid": "email-subject" }, mail.subject), `Tới: ${mail.to} · Từ: ${mail.from} · ${mail.date}`,
+      el("header", {}, el("strong", { "data-testid": "email-subject" }, mail.subject), `Tới: ${mail.to} · Từ: ${mail.from}${mail.date ? ` · ${mail.date}` : ""}`,
         mail.attachments.length ? el("div", {}, `📎 ${mail.attachments.join(", ")}`) : null),
       el("iframe", { sandbox: "", srcdoc: mail.html || `<pre>${escapeHtml(mail.text)}</pre>`, title: mail.subject }))));
 }
