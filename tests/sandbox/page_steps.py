@@ -40,6 +40,12 @@ class Person:
     def click(self, name: str, within: Any = None) -> None:
         (within or self.page).get_by_role("button", name=name).first.click()
 
+    def confirm(self, name: str) -> None:
+        """Confirm in the button's confirm dialog (Block Kit `confirm`)."""
+        dialog = self.page.locator("[data-testid=confirm]")
+        dialog.wait_for()
+        dialog.get_by_role("button", name=name).click()
+
     def modal(self, title: str | None = None) -> Any:
         modal = self.page.locator("[data-testid=modal]")
         if title is not None:

@@ -26,6 +26,7 @@ CUSTOMERS = 300
 ACTIVE_TAX_CODE = "0101243150"  # Công ty Cổ phần MISA: active, a storage order is refused
 EXPIRED_TAX_CODE = "0109876557"  # Công ty TNHH Thương mại Hoàng Long: expired 10 days ago
 IGOV_TAX_CODE = "2300123454"  # Sở Tài chính tỉnh Bắc Ninh: public sector, iGOV
+EXPIRING_TAX_CODE = "0100109106"  # Công ty Cổ phần Xây dựng Minh Anh: expires in 7 days
 
 FAMILY = [
     "Nguyễn",
@@ -222,6 +223,20 @@ def _featured(today: date) -> list[dict[str, str]]:
             contract_no="HD-KT-2023-0420",
             starts_on=start,
             expires_on=(today - timedelta(days=10)).isoformat(),
+        ),
+        _row(
+            tax_code=EXPIRING_TAX_CODE,
+            company_name="Công ty Cổ phần Xây dựng Minh Anh",
+            address="45 Lê Lợi, Hải Châu, Đà Nẵng",
+            segment="enterprise",
+            contact_name="Phạm Minh Tuấn",
+            contact_email="ketoan@minhanh-demo.vn",
+            contact_phone="0905123456",
+            owner=OWNER.user_id,
+            product="AMIS_KT",
+            contract_no="HD-KT-2025-0777",
+            starts_on=start,
+            expires_on=(today + timedelta(days=7)).isoformat(),
         ),
         _row(
             tax_code=IGOV_TAX_CODE,

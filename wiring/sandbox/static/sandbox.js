@@ -556,6 +556,9 @@ async function poll() {
     const response = await fetch(`/sandbox/api/state?${query}`);
     if (!response.ok) return;
     const data = await response.json();
+    if (query.get("user") !== state.user || place !== channelFor(state.place) && !["home", "inbox"].includes(state.place)) {
+      return;  // the person or the place changed meanwhile: the next poll shows theirs
+    }
     const parts = { messages: data.messages, home: data.home, emails: data.emails };
     for (const [name, value] of Object.entries(parts)) {
       const key = JSON.stringify(value);
@@ -581,6 +584,7 @@ document.querySelectorAll(".sidebar a[data-channel]").forEach((link) => {
 $("as-user").addEventListener("change", (event) => {
   state.user = event.target.value;
   state.modalKey = null;
+  $("messages").replaceChildren();
   show(state.place);
 });
 
