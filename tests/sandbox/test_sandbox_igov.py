@@ -67,6 +67,16 @@ def test_igov_order_licence_request_and_approval(
         "() => [...document.querySelectorAll('[data-testid=modal] input[type=file]')]"
         ".every(i => i.dataset.uploaded === '1')"
     )
+    # A module's extra information: a modal pushed on top (views.push); saving it updates the
+    # request form underneath (views.update), where the uploads are still in place.
+    request.get_by_role("button", name="+ Thông tin bổ sung").first.click()
+    module = person.modal("Thông tin nghiệp vụ")
+    module.get_by_label("Ghi chú").fill("Triển khai từ quý 1")
+    person.shot("licence-module-pushed")
+    person.submit()
+    request = person.modal("Yêu cầu cấp phép")
+    request.get_by_text("Triển khai từ quý 1").wait_for()
+    assert "Đã tải lên 1 tệp" in request.inner_text()
     person.shot("licence-request-form")
     person.submit()
     page.wait_for_function(

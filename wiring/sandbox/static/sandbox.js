@@ -15,7 +15,7 @@ const EMOJI = {
   point_right: "👉", memo: "📝", key: "🔑", hammer_and_wrench: "🛠️", package: "📦",
 };
 
-const state = { user: CONFIG.people[0].id, place: "CSUPPORT", seen: {}, busy: false, modalKey: null };
+const state = { user: CONFIG.people[0].id, place: "CSUPPORT", seen: {}, busy: false, modalKey: null, drafts: {} };
 const $ = (id) => document.getElementById(id);
 let uid = 0;
 const nextId = (prefix) => `${prefix}-${++uid}`;
@@ -439,6 +439,11 @@ function restoreValues(container, saved) {
       node.value = value ? plainText(value.text) : "";
     } else if (type === "file_input") {
       node.dataset.files = JSON.stringify(value || []);
+      node.dataset.uploaded = String((value || []).length);
+      if ((value || []).length) {
+        node.required = false;  // uploaded already: the browser's own file list is empty now
+        node.nextElementSibling.textContent = `Đã tải lên ${value.length} tệp`;
+      }
     } else if (node.multiple && Array.isArray(value)) {
       [...node.options].forEach((o) => { o.selected = value.includes(o.value); });
     } else {
@@ -468,6 +473,8 @@ function renderModal(modal) {
   const layer = $("modal-layer");
   if (!modal) {
     state.modalKey = null;
+    state.modalViewId = null;
+    state.drafts = {};
     layer.hidden = true;
     layer.replaceChildren();
     return;
@@ -475,7 +482,9 @@ function renderModal(modal) {
   const view = modal.view;
   const key = JSON.stringify([view.id, view.hash, view.blocks, view.state, modal.errors]);
   if (key === state.modalKey) return;
-  const saved = state.modalViewId === view.id ? domValues(layer) : {};
+  // What the person typed stays with its view while another is pushed on top (as in Slack).
+  if (state.modalViewId) state.drafts[state.modalViewId] = { ...state.drafts[state.modalViewId], ...domValues(layer) };
+  const saved = state.drafts[view.id] || {};
   state.modalKey = key;
   state.modalViewId = view.id;
   const ctx = { viewId: view.id, view, errors: modal.errors };
@@ -584,6 +593,8 @@ document.querySelectorAll(".sidebar a[data-channel]").forEach((link) => {
 $("as-user").addEventListener("change", (event) => {
   state.user = event.target.value;
   state.modalKey = null;
+  state.modalViewId = null;
+  state.drafts = {};
   $("messages").replaceChildren();
   show(state.place);
 });
