@@ -55,6 +55,15 @@ def test_starts_with_nothing_configured_and_says_where_its_data_is(tmp_path: Pat
         # Its /slack/events checks signatures like any deployment.
         unsigned = httpx.post(f"{sandbox.base_url}/slack/events", data={"command": "/misa"})
         assert unsigned.status_code == 401
+        # A document from the browser may be as large as a licence request allows (10 MB).
+        document = b"%PDF-1.4\n" + b"0" * (9 * 1024 * 1024)
+        uploaded = httpx.post(
+            f"{sandbox.base_url}/sandbox/api/upload",
+            params={"user": "U0SUPPORT1", "name": "quyet-dinh.pdf"},
+            content=document,
+            headers={"Content-Type": "application/pdf"},
+        )
+        assert uploaded.status_code == 200 and uploaded.json()["size"] == len(document)
     finally:
         sandbox.stop()
     again = SandboxProcess(tmp_path).start()

@@ -15,10 +15,11 @@ from bot.logs import configure_logging
 from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.migrate import upgrade
+from wiring.http import BodyGuard
 from wiring.sandbox import bank
 from wiring.sandbox.demo_data import load_demo_data
 from wiring.sandbox.mailbox import Mailbox
-from wiring.sandbox.web import Sandbox, routes
+from wiring.sandbox.web import UPLOAD_PATH, Sandbox, routes
 from wiring.sandbox.workspace import Secrets, emulator, sandbox_settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
     runtime.web.router.routes.extend(routes(sandbox))
     runtime.web.router.routes.extend(bank.routes(settings, runtime.services.db))
     runtime.web.user_middleware.insert(0, Middleware(bank.OrderPagePanel))
+    # Documents uploaded from the browser may be as large as a licence request allows.
+    upload_limit = (settings.licence_document_max_mb + 1) * 1024 * 1024
+    runtime.web.user_middleware[:] = [
+        Middleware(BodyGuard, limits={UPLOAD_PATH: upload_limit}) if m.cls is BodyGuard else m
+        for m in runtime.web.user_middleware
+    ]
 
     where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     click.echo("MISA Store bot · sandbox: the real bot with an emulated Slack workspace.")

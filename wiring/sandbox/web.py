@@ -42,6 +42,7 @@ _templates = Environment(
     loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
 )
 Handler = Callable[[Request], Awaitable[Response]]
+UPLOAD_PATH = "/sandbox/api/upload"
 
 
 class Sandbox:
@@ -283,7 +284,7 @@ def routes(sandbox: Sandbox) -> list[Route | Mount]:
             api(lambda _r, b: sandbox.run_job(_job(b.get("name")), b["date"])),
             methods=["POST"],
         ),
-        Route("/sandbox/api/upload", upload, methods=["POST"]),
+        Route(UPLOAD_PATH, upload, methods=["POST"]),
         Route("/sandbox/files/{file_id}", file),
         Mount("/sandbox/static", StaticFiles(directory=HERE / "static"), name="sandbox-static"),
     ]
