@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "sandbox"
+# Screenshots of the main screens: into docs/sandbox/ when SANDBOX_SHOTS names it (to refresh
+# the README's), else into a scratch folder (a test run leaves the work tree as it was).
+SHOTS = Path(os.environ.get("SANDBOX_SHOTS") or Path(tempfile.gettempdir()) / "sandbox-shots")
 TIMEOUT = 15_000
 
 
