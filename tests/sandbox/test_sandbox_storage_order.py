@@ -89,6 +89,11 @@ def test_storage_package_order_end_to_end(sandbox: SandboxProcess, browser: Any)
     order_page = popup.value
     order_page.wait_for_load_state()
     assert order_no in order_page.inner_text("body")
+    # Half the amount, then a transfer without the order number: neither pays the order.
+    for kind in ("less", "wrong"):
+        order_page.get_by_test_id(f"bank-{kind}").click()
+        order_page.wait_for_url(f"**transfer={kind}")
+        assert "Chờ thanh toán" in order_page.inner_text("body")
     order_page.get_by_test_id("bank-full").click()
     order_page.wait_for_url("**transfer=full")
     order_page.get_by_text("Đã thanh toán").first.wait_for()
