@@ -17,7 +17,8 @@ What it holds to, as Slack does (tests/slack_emulator/ proves each):
 
 Modules: `emulator` (`FakeSlack`, the whole), `server` (HTTP), `api` (the Web API endpoint),
 `methods` (chat, views, files, people), `state` (the workspace), `response_urls`, `file_hosts`,
-`faults`, `records` (calls received), `readback` (what tests read), `blockkit` (the validator).
+`faults`, `records` (calls received), `readback` (what tests read), `blockkit` (the validator),
+`people` (the people: signed commands, clicks and submissions to the app; needs httpx).
 """
 
 from slack_emulator.emulator import FakeSlack

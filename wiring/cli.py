@@ -106,6 +106,24 @@ def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
 
 
+@main.command(
+    help="The bot with an emulated Slack workspace, an SMTP sink and a bank simulator, in a "
+    "browser at /sandbox; demo data is loaded into an empty database."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Other than loopback: warns.")
+@click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help="Database to use as it is (default: the sandbox's own SQLite file in BOT_DATA_DIR).",
+)
+def sandbox(port: int, host: str, database_url: str | None) -> None:
+    from wiring.sandbox.run import run_sandbox
+
+    run_sandbox(host=host, port=port, database_url=database_url)
+
+
 @main.command(help="Apply database migrations (also done by serve and import).")
 @click.option("--revision", default="head", show_default=True)
 def migrate(revision: str) -> None:

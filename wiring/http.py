@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import h11
@@ -33,22 +34,25 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def max_body_for(path: str) -> int:
-    return MAX_BODY_BY_PATH.get(path, DEFAULT_MAX_BODY)
-
-
 class BodyGuard:
     """ASGI middleware: 413 past the route's body limit, 408 when the body takes too long."""
 
-    def __init__(self, app: ASGIApp, *, body_timeout: float = BODY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        body_timeout: float = BODY_TIMEOUT_SECONDS,
+        limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.body_timeout = body_timeout
+        self.limits = {**MAX_BODY_BY_PATH, **(limits or {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = max_body_for(scope["path"])
+        limit = self.limits.get(scope["path"], DEFAULT_MAX_BODY)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send, 413, "payload too large")

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from bot.licences import RequestForm, prepare_request, submit_request
 from bot.services import Services
 from handlers.igov_metadata import OrderRef
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from tests.conftest import bot_env
 from tests.igov_data import PDF, PNG, import_igov_customers
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 TODAY = Clock(load_settings(_env_file=None).tz).today()
 APPROVALS = "C_APPROVALS"

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 MISA = "0101243150"
 WEBHOOK_KEY = "webhook-key-7f3a9c"

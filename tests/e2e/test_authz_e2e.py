@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.importer import import_file
 from handlers.metadata import SubscriptionRef
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import StorageOrder, Subscription
 from tests.conftest import bot_env
@@ -22,7 +23,6 @@ from tests.e2e.slack_helpers import buttons, text_of
 from tests.e2e.storage_steps import BANK, MISA, open_form, order_message, order_number
 from tests.factories import row, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 
 STAFF, FINANCE, OUTSIDER = "U_STAFF", "U0FIN", "U0OUTSIDER"
 

@@ -32,6 +32,7 @@ from handlers.igov_metadata import (
 )
 from handlers.metadata import MetadataError
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import (
     BankTransaction,
@@ -59,7 +60,6 @@ from tests.e2e.test_storage_order_e2e import BANK, open_form
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import HTML, PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 WEBHOOK_KEY = "webhook-key-bad-input"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.importer import import_file
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import AuditEvent, LicenceRequest, StorageOrder
 from tests.conftest import bot_env
@@ -22,7 +23,6 @@ from tests.e2e.storage_steps import BANK, MISA, open_form, order_message, order_
 from tests.factories import row, write_csv
 from tests.igov_data import PUBLIC, import_igov_customers
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 CHANNEL = "C_SUPPORT"

@@ -9,13 +9,13 @@ from pathlib import Path
 from bot.importer import import_file
 from handlers.order_page import COPY_SCRIPT
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.e2e.storage_steps import BANK, open_form, order_message, order_number
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 EVIL = "<script>alert(1)</script> & <b>Co</b> <!channel> <@U0BOSS>"

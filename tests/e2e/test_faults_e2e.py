@@ -23,6 +23,7 @@ from bot.services import Services
 from handlers.igov_metadata import OrderRef
 from handlers.metadata import CustomerRef
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import LicenceRequest, OutboxMessage
 from tests.conftest import bot_env
@@ -52,7 +53,6 @@ from tests.e2e.test_storage_order_e2e import (
 from tests.factories import row, tax_code, write_csv
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 # Web API calls give up after this long; a "timeout" fault answers later than that.

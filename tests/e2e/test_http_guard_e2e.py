@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import bot_env
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 WEBHOOK_KEY = "webhook-key-for-the-guard-tests"
 
@@ -283,3 +283,26 @@ def test_slow_headers_and_slow_bodies_are_cut_off(bot: BotProcess) -> None:
     assert results["headers"] is not None and results["headers"] < 13, results
     assert results["body"] is not None and results["body"] < 18, results
     assert httpx.get(f"{bot.base_url}/healthz").status_code == 200
+
+
+SANDBOX_ROUTES = [
+    ("GET", "/sandbox"),
+    ("GET", "/sandbox/"),
+    ("GET", "/sandbox/static/sandbox.js"),
+    ("GET", "/sandbox/api/state?user=U0SUPPORT1&channel=CSUPPORT"),
+    ("POST", "/sandbox/api/command"),
+    ("POST", "/sandbox/api/action"),
+    ("POST", "/sandbox/api/submit"),
+    ("POST", "/sandbox/api/upload?user=U0SUPPORT1&name=a.pdf"),
+    ("POST", "/sandbox/api/jobs"),
+    ("GET", "/sandbox/files/F0001"),
+    ("POST", "/sandbox/bank/abc/full"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), SANDBOX_ROUTES)
+def test_serve_answers_404_on_every_sandbox_route(bot: BotProcess, method: str, path: str) -> None:
+    """The sandbox signs requests for whoever uses its page: `serve` has none of it."""
+    body = b'{"user": "U0SUPPORT1", "channel": "CSUPPORT", "text": "/misa help"}'
+    response = httpx.request(method, bot.base_url + path, content=body, timeout=5)
+    assert response.status_code == 404

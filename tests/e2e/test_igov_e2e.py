@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import AuditEvent, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -38,7 +39,6 @@ from tests.e2e.igov_steps import (
 )
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from handlers.metadata import CustomerRef
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import Customer, IgovOrder, LicenceRequest
 from tests.e2e.igov_steps import (
@@ -30,7 +31,6 @@ from tests.e2e.igov_steps import (
 )
 from tests.igov_data import ENTERPRISE, HTML, PDF, PNG, PUBLIC, PUBLIC_2, PUBLIC_NO_IGOV
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ import pytest
 
 from bot.importer import import_file
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.e2e.igov_steps import (
@@ -55,7 +56,6 @@ from tests.factories import row, tax_code, write_csv
 from tests.igov_data import PUBLIC, igov_rows
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
 from tests.rig.postgres import PostgresServer
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 pytestmark = pytest.mark.postgres  # several processes sharing one database

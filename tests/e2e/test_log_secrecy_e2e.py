@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from bot.importer import import_file
 from bot.logs import RedactSecrets
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import StorageOrder
 from tests.conftest import bot_env
@@ -21,7 +22,6 @@ from tests.e2e.slack_helpers import buttons
 from tests.e2e.storage_steps import BANK, MISA, open_form, order_message, order_number, transfer
 from tests.factories import row, write_csv
 from tests.rig.bot_process import BOT_TOKEN, SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 
 WEBHOOK_KEY = "whk-9a8b7c6d5e4f"
 SMTP_PASSWORD = "smtp-pw-1f2e3d"

@@ -13,12 +13,12 @@ from bot.clock import Clock
 from bot.config import load_settings
 from bot.importer import import_file
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
-from tests.rig.slack_client import SignedSlack
 
 TODAY = Clock(load_settings(_env_file=None).tz).today()
 MISA = "0101243150"

@@ -23,6 +23,7 @@ from bot.importer import import_file
 from bot.vietqr import parse_payload
 from handlers.metadata import SubscriptionRef
 from slack_emulator import FakeSlack
+from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.models import StorageOrder, Subscription
 from tests.conftest import bot_env
@@ -40,7 +41,6 @@ from tests.e2e.storage_steps import (
 )
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import BotProcess
-from tests.rig.slack_client import SignedSlack
 from tests.rig.smtp import SmtpSink
 
 TZ = load_settings(_env_file=None).tz

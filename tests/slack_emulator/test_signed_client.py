@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from slack_emulator import FakeSlack
-from tests.rig.slack_client import SignedSlack, SubmissionBlocked
+from slack_emulator.people import SignedSlack, SubmissionBlocked
 from tests.slack_emulator.builders import (
     SECRET,
     TOKEN,

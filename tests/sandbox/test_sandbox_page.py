@@ -1,0 +1,66 @@
+"""The rest of the sandbox's page in headless Chromium: the people and their roles, App Home,
+ephemeral replies only for their person, and a scheduled job run as of a chosen date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.sandbox.conftest import SandboxProcess
+from tests.sandbox.page_steps import Person
+
+pytestmark = pytest.mark.browser
+
+OWNER = "Đỗ Đức Long · Phụ trách khách hàng"
+SUPPORT = "Trần Minh Quân · Hỗ trợ khách hàng"
+
+
+@pytest.fixture
+def person(sandbox: SandboxProcess, browser: Any) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    yield Person(page, sandbox.base_url)
+    page.close()
+
+
+def test_the_people_are_named_with_their_roles(person: Person) -> None:
+    labels = person.page.locator("select[data-testid=as-user] option").all_inner_texts()
+    assert labels == [
+        "Nguyễn Thị Lan · Hỗ trợ khách hàng",
+        "Trần Minh Quân · Hỗ trợ khách hàng",
+        "Lê Văn Hùng · Người duyệt",
+        "Phạm Thu Hà · Người duyệt",
+        "Hoàng Ngọc Mai · Kế toán",
+        "Đỗ Đức Long · Phụ trách khách hàng",
+    ]
+    channels = person.page.locator("[data-testid=channel]").all_inner_texts()
+    assert [c.strip() for c in channels[:3]] == ["# support", "# approvals", "# sales"]
+
+
+def test_an_ephemeral_reply_is_shown_only_to_its_person(person: Person) -> None:
+    person.act_as(SUPPORT)
+    person.open_channel("sales")
+    person.send("/misa help")
+    reply = person.message_with("/misa")
+    assert "Chỉ bạn thấy tin nhắn này" in reply.inner_text()
+    person.act_as(OWNER)
+    person.page.wait_for_timeout(1500)
+    assert person.page.locator("[data-testid=message]").count() == 0
+
+
+def test_app_home_and_a_reminder_job_as_of_a_date(person: Person) -> None:
+    person.act_as(OWNER)
+    person.page.get_by_test_id("home-tab").click()
+    home = person.page.locator("[data-testid=home]")
+    home.locator(".block").first.wait_for()
+    person.shot("app-home")
+
+    # Expiry reminders as of today: the owner's digest arrives in their DM with the bot
+    # (Công ty Cổ phần Xây dựng Minh Anh expires in 7 days).
+    person.page.select_option("#job-name", "expiry-reminders")
+    person.page.get_by_test_id("run-job").click()
+    person.page.get_by_test_id("job-result").filter(has_text="expiry-reminders").wait_for()
+    person.open_channel("MISA Store · Tin nhắn")
+    digest = person.message_with("Xây dựng Minh Anh")
+    assert "7" in digest.inner_text()
+    person.shot("reminder-digest")
