@@ -18,7 +18,9 @@ HELP_TOPICS = (
 
 
 def help_blocks(t: Translator, command: str) -> list[Block]:
-    blocks: list[Block] = [kit.header(t("help.title")), kit.section(t("help.intro"))]
-    blocks.extend(kit.section(t(topic, command=command)) for topic in HELP_TOPICS)
-    blocks.append(kit.context(t("help.states")))
+    # The guide writes placeholders as <MST>: in mrkdwn, < > must be escaped or Slack reads
+    # them as a link.
+    blocks: list[Block] = [kit.header(t("help.title")), kit.section(kit.escape(t("help.intro")))]
+    blocks.extend(kit.section(kit.escape(t(topic, command=command))) for topic in HELP_TOPICS)
+    blocks.append(kit.context(kit.escape(t("help.states"))))
     return blocks
