@@ -33,8 +33,9 @@ SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
 
 
 class SandboxProcess:
-    def __init__(self, home: Path, *extra: str) -> None:
+    def __init__(self, home: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.home = home
+        self.extra_env = env or {}
         self.port = free_port()
         self.extra = extra
         self.log_path = home / "sandbox.log"
@@ -47,6 +48,7 @@ class SandboxProcess:
     def start(self, timeout: float = 60.0) -> SandboxProcess:
         env = {k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES}
         env.update(HOME=str(self.home), BOT_DATA_DIR=str(self.home / "data"), LOG_LEVEL="INFO")
+        env.update(self.extra_env)
         command = [sys.executable, "-m", "bot", "sandbox", "--port", str(self.port), *self.extra]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(

@@ -104,3 +104,34 @@ def test_listening_beyond_loopback_warns(tmp_path: Path) -> None:
         assert "WARNING: listening on 0.0.0.0" in sandbox.logs()
     finally:
         sandbox.stop()
+
+
+def test_database_url_is_used_as_it_is_but_never_its_waiting_deliveries(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.outbox import enqueue
+    from bot.outbox_messages import OrderChanged
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'configured.sqlite3'}"
+    sandbox = SandboxProcess(tmp_path, env={"DATABASE_URL": url}).start()
+    try:
+        logs = sandbox.logs()
+        assert f"Database: {url} (from DATABASE_URL)" in logs
+        assert "Demo data: 304 customers loaded into the empty database." in logs
+    finally:
+        sandbox.stop()
+
+    # A database with deliveries waiting for a real Slack: the sandbox would steal them.
+    database = Database(url)
+    upgrade(database)
+    with database.session() as session:
+        enqueue(session, OrderChanged(order_id=1), now=datetime.now(UTC))
+    database.dispose()
+    refused = SandboxProcess(tmp_path, env={"DATABASE_URL": url})
+    with pytest.raises(RuntimeError, match="exited with 1"):
+        refused.start()
+    lines = refused.logs().strip().splitlines()
+    assert "1 deliveries waiting for a real Slack or mail server" in lines[-1]
+    assert "Traceback" not in refused.logs()

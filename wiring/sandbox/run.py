@@ -4,17 +4,18 @@ in one process, on loopback unless told otherwise."""
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 
 import click
 from sqlalchemy.engine import make_url
 from starlette.middleware import Middleware
 
+from bot.config import load_settings
 from bot.logs import configure_logging
 from slack_emulator.people import SignedSlack
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.repositories import outbox as outbox_repo
 from wiring.http import BodyGuard
 from wiring.sandbox import bank
 from wiring.sandbox.demo_data import load_demo_data
@@ -30,6 +31,7 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
     from wiring.app import build_runtime
     from wiring.http import serve_http
 
+    configured_database = load_settings().database_url
     keys = Secrets.new()
     fake = emulator(keys)
     mailbox = Mailbox().start()
@@ -43,9 +45,18 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
         database_url=database_url,
     )
     configure_logging(settings)
+    where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     database = Database(settings.effective_database_url)
     try:
         upgrade(database, local_timezone=settings.bot_timezone)
+        with database.session() as session:
+            waiting = outbox_repo.count_by_status(session).get(outbox_repo.PENDING, 0)
+        if waiting:
+            # The sandbox's outbox would deliver them into the emulator and mark them sent.
+            raise click.ClickException(
+                f"{where} has {waiting} deliveries waiting for a real Slack or mail server: "
+                "the sandbox will not take them. Use --database with another database."
+            )
         demo = load_demo_data(database, datetime.now(settings.tz).date())
     finally:
         database.dispose()
@@ -63,11 +74,9 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
         for m in runtime.web.user_middleware
     ]
 
-    where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     click.echo("MISA Store bot · sandbox: the real bot with an emulated Slack workspace.")
-    click.echo(f"  Database: {where}")
-    if database_url is None and os.environ.get("DATABASE_URL"):
-        click.echo("  (DATABASE_URL is not used by the sandbox; --database URL chooses another.)")
+    origin = "--database" if database_url else "DATABASE_URL" if configured_database else None
+    click.echo(f"  Database: {where}" + (f" (from {origin})" if origin else ""))
     if demo.loaded:
         click.echo(f"  Demo data: {demo.customers} customers loaded into the empty database.")
     else:

@@ -88,7 +88,10 @@ def sandbox_settings(
         "slack_app_token": None,
         "slack_api_url": api_url,
         "slack_command": "/misa",
-        "database_url": database_url or default_database_url(base.bot_data_dir),
+        # --database, else DATABASE_URL as configured, else the sandbox's own SQLite file.
+        "database_url": database_url
+        or base.database_url
+        or default_database_url(base.bot_data_dir),
         "public_base_url": public_url,
         "approval_channel": APPROVALS.channel_id,
         "support_channel": SUPPORT.channel_id,
