@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
 from bot.documents import Document
-from bot.errors import InvalidInput, NotEligible, NotFound
+from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import EXTRA_VALUE_MAX, IgovCatalogue, Package
 from bot.igov_orders import (
     ORDER,
     REQUESTED,
     SAVED,
-    InvalidForm,
     OrderCard,
     catalogue,
     check_eligible,
@@ -144,7 +143,7 @@ def clean_extra(module: ModuleLine, values: Mapping[str, str]) -> dict[str, str]
 
 
 def validate_request(draft: RequestDraft, form: RequestForm) -> ValidRequest:
-    """Check every input against the draft; InvalidForm lists all that are wrong."""
+    """Check every input against the draft; InvalidFields lists all that are wrong."""
     errors: list[InvalidInput] = []
     chosen = [draft.module(code) for code in dict.fromkeys(form.modules)]
     if not form.modules or any(m is None for m in chosen):
@@ -177,7 +176,7 @@ def validate_request(draft: RequestDraft, form: RequestForm) -> ValidRequest:
         except InvalidInput as error:
             errors.append(error)
     if errors:
-        raise InvalidForm(errors)
+        raise InvalidFields.of(errors)
     return ValidRequest(modules, email, phone, info)
 
 

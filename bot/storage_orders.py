@@ -17,7 +17,7 @@ from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
-from bot.errors import FieldErrors, InvalidInput, NotEligible, NotFound
+from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.services import Services
 from bot.subscriptions import LifecycleState, Product
 from bot.text import clean_line
@@ -102,7 +102,7 @@ INVOICE_LIMITS = {"buyer_name": 400, "buyer_address": 500, "recipient_name": 200
 
 
 def validate_invoice(raw: dict[str, str | None]) -> InvoiceInfo:
-    """Check every invoice field; all problems are raised together as FieldErrors."""
+    """Check every invoice field; all problems are raised together as InvalidFields."""
     errors: dict[str, InvalidInput] = {}
     values: dict[str, str] = {}
     for name, limit in INVOICE_LIMITS.items():
@@ -124,7 +124,7 @@ def validate_invoice(raw: dict[str, str | None]) -> InvoiceInfo:
             error.field = name
             errors[name] = error
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidFields(errors)
     return InvoiceInfo(**values)
 
 

@@ -10,13 +10,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.errors import DomainError, NotAuthorized, NotFound
+from bot.errors import DomainError, InvalidFields, NotAuthorized, NotFound
 from bot.i18n import Translator
 from bot.igov_orders import (
     POST_ORDER,
     UPDATE_ORDER,
     IgovCustomer,
-    InvalidForm,
     OrderForm,
     catalogue,
     customer_by_tax_code,
@@ -39,12 +38,9 @@ from storage.repositories import licences as repo
 log = logging.getLogger(__name__)
 
 
-def form_errors(error: InvalidForm) -> dict[str, DomainError]:
+def form_errors(error: InvalidFields) -> dict[str, DomainError]:
     """The errors to show on a form: the first one per input."""
-    errors: dict[str, DomainError] = {}
-    for item in error.errors:
-        errors.setdefault(item.field or "", item)
-    return errors
+    return error.errors
 
 
 def answer_form(
@@ -175,7 +171,7 @@ def register(app: App, ctx: Context) -> None:
                 user=user,
                 channel=state.channel_id,
             )
-        except InvalidForm as error:
+        except InvalidFields as error:
             reject_fields(ack, t, form_errors(error))
             return
         except NotAuthorized as error:

@@ -9,9 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.documents import DocumentKind
-from bot.errors import DomainError, NotAuthorized
+from bot.errors import DomainError, InvalidFields, NotAuthorized
 from bot.i18n import Translator
-from bot.igov_orders import InvalidForm
 from bot.licences import (
     RequestDraft,
     RequestForm,
@@ -189,7 +188,7 @@ def register(app: App, ctx: Context) -> None:
         errors: dict[str, DomainError] = {}
         try:
             validate_request(prepare_request(services, state.order_id), form)
-        except InvalidForm as error:
+        except InvalidFields as error:
             errors.update(form_errors(error))
         except DomainError as error:  # the order got a request meanwhile
             errors[Input.MODULES] = error
@@ -207,7 +206,7 @@ def register(app: App, ctx: Context) -> None:
             ctx.slack.client, wanted, max_bytes=max_mb * 1_048_576, budget=DOWNLOAD_BUDGET
         )
         if failures:
-            reject_fields(ack, t, form_errors(InvalidForm(failures)))
+            reject_fields(ack, t, form_errors(InvalidFields.of(failures)))
             return
         try:
             card = submit_request(
@@ -222,7 +221,7 @@ def register(app: App, ctx: Context) -> None:
             title = t("request.title")
             ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
             return
-        except InvalidForm as error:
+        except InvalidFields as error:
             reject_fields(ack, t, form_errors(error))
             return
         except DomainError as error:

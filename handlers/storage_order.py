@@ -9,11 +9,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError, InvalidInput
+from bot.errors import DomainError, InvalidFields, InvalidInput
 from bot.i18n import Translator
 from bot.payments import mark_paid
 from bot.storage_orders import (
-    FieldErrors,
     InvoiceInfo,
     OrderForm,
     PlaceOrder,
@@ -163,7 +162,7 @@ def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str,
         invoice = validate_invoice(
             {name: forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
         )
-    except FieldErrors as failed:
+    except InvalidFields as failed:
         errors.update(failed.errors)
     if errors or invoice is None:
         reject_fields(ack, t, errors)
