@@ -34,6 +34,7 @@ ORDER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ORDER_NO = re.compile(r"LT\d{6}[0-9A-HJKMNP-TV-Z]{6}")
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_\-]{43}")
 
+ENTITY = "storage_order"  # audit entity type
 PLACED = "storage_order.placed"
 EMAIL = "storage_order.email"
 CHANGED = "storage_order.changed"
@@ -250,7 +251,7 @@ def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple
         session.flush()
         audit.record(
             session,
-            entity_type="storage_order",
+            entity_type=ENTITY,
             entity_id=order.id,
             action="placed",
             actor=command.placed_by,

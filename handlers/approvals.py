@@ -31,8 +31,7 @@ from handlers.errors import error_text, reject_fields
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
 from handlers.igov import answer_form
-from handlers.igov_metadata import RejectFormState, RequestRef
-from handlers.metadata import MetadataError
+from handlers.metadata import MetadataError, RejectFormState, RequestRef
 from handlers.replies import Reply, open_modal, tell
 from handlers.slack_out import FileUpload
 from storage.repositories import licences as repo

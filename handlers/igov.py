@@ -30,8 +30,7 @@ from handlers.blocks.igov import customer_option, done_modal, order_message, ord
 from handlers.context import CommandRequest, Context
 from handlers.errors import error_text, reject_fields, unexpected_field_error
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
-from handlers.igov_metadata import OrderFormState
-from handlers.metadata import CustomerRef, MetadataError
+from handlers.metadata import CustomerRef, MetadataError, OrderFormState
 from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
 from storage.repositories import licences as repo
 

@@ -22,19 +22,13 @@ from bot.licences import (
 )
 from handlers.blocks import forms
 from handlers.blocks.igov import done_modal
-from handlers.blocks.licence_request import (
-    CUSTOMER_INPUTS,
-    EXTRA_PREFIX,
-    module_modal,
-    request_modal,
-)
+from handlers.blocks.licence_request import CUSTOMER_INPUTS, module_modal, request_modal
 from handlers.context import Context
 from handlers.errors import error_text, reject_fields
-from handlers.ids import Action, Callback, IgovAction, IgovCallback
+from handlers.ids import Action, Callback, IgovAction, IgovCallback, LicenceRequestBlock, keyed
 from handlers.ids import LicenceRequestInput as Input
 from handlers.igov import answer_form, form_errors
-from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
-from handlers.metadata import MetadataError
+from handlers.metadata import IgovOrderRef, MetadataError, ModuleFormState, RequestFormState
 from handlers.replies import SLACK_FAILURES, open_modal, tell
 from handlers.slack_files import Wanted, download_documents
 
@@ -56,7 +50,9 @@ def request_form(view: dict[str, Any], state: RequestFormState) -> RequestForm:
         extra=state.extra,
         misa_id_email=forms.value_of(values, Input.MISA_ID_EMAIL),
         misa_id_phone=forms.value_of(values, Input.MISA_ID_PHONE),
-        customer={key: forms.value_of(values, block_id) for block_id, key, _ in CUSTOMER_INPUTS},
+        customer={
+            str(block_id): forms.value_of(values, block_id) for block_id, _ in CUSTOMER_INPUTS
+        },
     )
 
 
@@ -78,7 +74,7 @@ def register(app: App, ctx: Context) -> None:
             tell(respond, t("request.no_approval_channel"))
             return
         try:
-            ref = OrderRef.decode(body["actions"][0].get("value"))
+            ref = IgovOrderRef.decode(body["actions"][0].get("value"))
             draft = prepare_request(services, ref.order_id)
         except MetadataError:
             tell(respond, t("igov.order_not_found"))
@@ -147,7 +143,8 @@ def register(app: App, ctx: Context) -> None:
             ack()
             return
         entered = {
-            key: forms.value_of(view.get("state") or {}, f"{EXTRA_PREFIX}{key}") or ""
+            key: forms.value_of(view.get("state") or {}, keyed(LicenceRequestBlock.EXTRA, key))
+            or ""
             for key in module.extra_fields
         }
         extra = dict(meta.parent.extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.audit import history
 from bot.errors import DomainError
 from bot.payments import instructions_for
-from bot.storage_orders import find_order
+from bot.storage_orders import ENTITY, find_order
 from handlers.blocks import kit
 from handlers.blocks.history import history_lines
 from handlers.blocks.storage_order import order_blocks, order_text
@@ -31,6 +31,6 @@ def order_reply(ctx: Context, request: CommandRequest) -> Reply:
         tz=ctx.services.settings.tz,
         with_actions=False,
     )
-    events = history(ctx.services, "storage_order", order.id)
+    events = history(ctx.services, ENTITY, order.id)
     blocks.append(kit.section(history_lines(t, events, ctx.services.settings.tz)))
     return Reply(text=order_text(t, order), blocks=blocks)

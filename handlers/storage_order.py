@@ -24,19 +24,11 @@ from bot.storage_orders import (
     validate_invoice,
 )
 from handlers.blocks import forms
-from handlers.blocks.storage_order import (
-    INVOICE_FIELDS,
-    OPEN_PAGE_ACTION,
-    QUANTITY_ACTION,
-    OrderFormMeta,
-    OrderRef,
-    notice_view,
-    order_form_view,
-)
+from handlers.blocks.storage_order import INVOICE_FIELDS, notice_view, order_form_view
 from handlers.context import Context
 from handlers.errors import error_text, reject_fields, unexpected_text
-from handlers.ids import Action, Callback
-from handlers.metadata import MetadataError, SubscriptionRef
+from handlers.ids import Action, Callback, StorageOrderAction, StorageOrderInput
+from handlers.metadata import MetadataError, OrderFormMeta, StorageOrderRef, SubscriptionRef
 from handlers.replies import SLACK_FAILURES, open_modal, tell
 from handlers.storage_order_delivery import register_deliveries
 
@@ -85,7 +77,7 @@ def register(app: App, ctx: Context) -> None:
         if not open_modal(client, body["trigger_id"], view):
             tell(respond, t("error.form_not_opened"))
 
-    @app.action(QUANTITY_ACTION)
+    @app.action(StorageOrderAction.QUANTITY)
     def on_quantity(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The seed's −/+: recompute the totals in place, keeping what was typed."""
         ack()
@@ -97,7 +89,7 @@ def register(app: App, ctx: Context) -> None:
         except (MetadataError, DomainError):
             return  # the submit will say what is wrong
         package = package_by_code(services, meta.package_code)
-        raw = forms.value_of(view["state"], "quantity")
+        raw = forms.value_of(view["state"], StorageOrderInput.QUANTITY)
         note = None
         try:
             meta = meta.model_copy(update={"quantity": parse_quantity(raw, package)})
@@ -131,7 +123,7 @@ def register(app: App, ctx: Context) -> None:
         user_id = body["user"]["id"]
         t = ctx.languages.translator(user_id)
         try:
-            order_id = OrderRef.decode(body["actions"][0].get("value")).order_id
+            order_id = StorageOrderRef.decode(body["actions"][0].get("value")).order_id
             mark_paid(services, ctx.authz, order_id, user_id, services.clock.now())
         except MetadataError:
             text = t("error.stale_button")
@@ -141,7 +133,7 @@ def register(app: App, ctx: Context) -> None:
             text = t("order.marked_paid")
         tell(respond, text)
 
-    @app.action(OPEN_PAGE_ACTION)
+    @app.action(StorageOrderAction.OPEN_PAGE)
     def on_open_page(ack: Ack) -> None:
         ack()  # a link button: Slack opens the page, the bot only acknowledges
 
@@ -154,13 +146,13 @@ def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str,
     errors: dict[str, DomainError] = {}
     quantity = meta.quantity
     try:
-        quantity = parse_quantity(forms.value_of(state, "quantity"), package)
+        quantity = parse_quantity(forms.value_of(state, StorageOrderInput.QUANTITY), package)
     except InvalidInput as error:
-        errors["quantity"] = error
+        errors[StorageOrderInput.QUANTITY] = error
     invoice: InvoiceInfo | None = None
     try:
         invoice = validate_invoice(
-            {name: forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
+            {str(name): forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
         )
     except InvalidFields as failed:
         errors.update(failed.errors)

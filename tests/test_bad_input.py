@@ -58,26 +58,25 @@ from bot.storage_orders import (
     validate_invoice,
 )
 from bot.storage_orders import parse_quantity as parse_storage_quantity
-from handlers.blocks.storage_order import INVOICE_FIELDS, OrderFormMeta
-from handlers.blocks.storage_order import OrderRef as StorageOrderRef
+from handlers.blocks.storage_order import INVOICE_FIELDS
 from handlers.commands import SUBCOMMANDS, bare_lookup_reply, split_subcommand
 from handlers.errors import error_text
-from handlers.igov_metadata import (
-    ModuleFormState,
-    OrderFormState,
-    OrderRef,
-    RejectFormState,
-    RequestFormState,
-    RequestRef,
-)
 from handlers.metadata import (
     CustomerRef,
     FormSeal,
     Metadata,
     MetadataError,
+    ModuleFormState,
     NotYourForm,
+    OrderFormMeta,
+    OrderFormState,
+    RejectFormState,
+    RequestFormState,
+    RequestRef,
+    StorageOrderRef,
     SubscriptionRef,
 )
+from handlers.metadata import IgovOrderRef as OrderRef
 from storage.models import BankTransaction, IgovOrder, LicenceRequest, StorageOrder
 from tests.bad_inputs import TRANSFER_KEYS, any_text, cells, json_values, transfer_bodies
 from tests.igov_data import PDF, PNG, PUBLIC, import_igov_customers
