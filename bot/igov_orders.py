@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
 from bot.customers import Segment, parse_lookup_query, parse_tax_code
-from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
+from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
 from bot.services import Services
 from bot.text import clean_line, clean_text
@@ -97,6 +97,18 @@ def customer_for_order(services: Services, customer_id: int) -> IgovCustomer:
         view = igov_customer(session, customer)
         check_eligible(customer, view)
         return view
+
+
+def chosen_customer(
+    services: Services, chosen: str
+) -> tuple[IgovCustomer | None, DomainError | None]:
+    """The customer picked in the order form, or why there can be no order for them (the form
+    says so at once, and again under the input when it is submitted)."""
+    customer_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
+    try:
+        return customer_for_order(services, customer_id), None
+    except DomainError as error:
+        return None, error
 
 
 def customer_by_tax_code(services: Services, raw: str) -> IgovCustomer:

@@ -29,9 +29,9 @@ def error_text(t: Translator, error: DomainError) -> str:
 
 
 def refusal_text(t: Translator, error: DomainError, tz: tzinfo) -> str:
-    """What a person is told (mrkdwn) when a rule says no; a decision already taken says who
-    took it and when."""
-    if isinstance(error, AlreadyDecided):
+    """What a person is told (mrkdwn) when a rule says no; a licence request decided already
+    says who decided it and when."""
+    if isinstance(error, AlreadyDecided) and error.key == "approval.already_decided":
         at = error.params.get("decided_at")
         when = t.moment(at, tz) if isinstance(at, datetime) else ""
         by = error.params.get("decided_by") or ""

@@ -64,6 +64,7 @@ class Interaction(Generic[M]):
         self.client = client
         self._respond = respond
         self._decode = meta
+        self._decoded: M | None = None
 
     @property
     def services(self) -> Services:
@@ -79,13 +80,24 @@ class Interaction(Generic[M]):
         (and never for long: handlers/locale.py)."""
         return self.ctx.languages.translator(self.user)
 
-    @cached_property
+    @property
     def meta(self) -> M:
         """What the button or the modal carries, typed; MetadataError if we did not write it
         (or, for a modal, if it was opened for someone else)."""
-        if self._decode is None:
-            raise TypeError("this listener carries no metadata")
-        return self._decode(self)
+        return self._meta()
+
+    def _meta(self) -> M:
+        if self._decoded is None:
+            if self._decode is None:
+                raise TypeError("this listener carries no metadata")
+            self._decoded = self._decode(self)
+        return self._decoded
+
+    def checked_metadata(self) -> str:
+        """The modal's private_metadata as it came, once checked like `meta`: for a redraw
+        that keeps it as it is."""
+        self._meta()
+        return self.view.get("private_metadata") or ""
 
     @property
     def channel_id(self) -> str:
