@@ -109,8 +109,11 @@ class Interaction(Generic[M]):
 
     @property
     def value(self) -> str:
-        """The clicked element's value (a button) or selected option (a select)."""
-        action = (self.body.get("actions") or [{}])[0]
+        """The clicked element's value (a button), selected option (a select), or what was
+        typed in an external select that asks for its options."""
+        if not self.body.get("actions"):
+            return self.body.get("value") or ""
+        action = self.body["actions"][0]
         chosen = action.get("selected_option") or {}
         return action.get("value") or chosen.get("value") or ""
 
@@ -313,7 +316,7 @@ def first_input(view: View) -> str:
 
 
 def options(fn: Callable[[Interaction[Any]], list[Any]]) -> Listener[Any]:
-    """The options of an external select, for what the person has typed (`it.body["value"]`)."""
+    """The options of an external select, for what the person has typed (`it.value`)."""
 
     def bind(ctx: Context) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
