@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -29,15 +30,27 @@ class InvalidInput(DomainError):
         self.field = field
 
 
-class FieldErrors(DomainError):
-    """Several inputs are wrong at once (a form's fields, an import row's columns); each is
-    shown next to its field."""
+class InvalidFields(DomainError):
+    """Several inputs are wrong at once (a form's fields, an import row's columns); each error
+    is shown next to its input. `errors` maps the input (a block id, a column) to its error; a
+    bare catalog key stands for `InvalidInput(key, field=input)`."""
 
     default_key = "error.invalid"
 
-    def __init__(self, errors: dict[str, InvalidInput]) -> None:
+    def __init__(self, errors: Mapping[str, DomainError | str]) -> None:
         super().__init__()
-        self.errors = errors
+        self.errors: dict[str, DomainError] = {
+            field: InvalidInput(error, field=field) if isinstance(error, str) else error
+            for field, error in errors.items()
+        }
+
+    @classmethod
+    def of(cls, errors: Iterable[InvalidInput]) -> InvalidFields:
+        """The first error of each input, keyed by the input it names."""
+        by_field: dict[str, DomainError] = {}
+        for error in errors:
+            by_field.setdefault(error.field or "", error)
+        return cls(by_field)
 
 
 class NotFound(DomainError):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
 from bot.customers import Segment, parse_lookup_query, parse_tax_code
-from bot.errors import DomainError, InvalidInput, NotEligible, NotFound
+from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
 from bot.outbox import enqueue
 from bot.outbox_messages import IgovOrderPost, IgovOrderUpdate
@@ -29,14 +29,6 @@ SAVED, REQUESTED, GRANTED = "saved", "requested", "granted"
 SALES_PROJECT_MAX = 200
 DESCRIPTION_MAX = 1000
 SEARCH_LIMIT = 20
-
-
-class InvalidForm(DomainError):
-    """Several inputs of a form are wrong at once; each error names its input."""
-
-    def __init__(self, errors: list[InvalidInput]) -> None:
-        super().__init__("error.invalid")
-        self.errors = errors
 
 
 def catalogue(services: Services) -> IgovCatalogue:
@@ -107,6 +99,18 @@ def customer_for_order(services: Services, customer_id: int) -> IgovCustomer:
         return view
 
 
+def chosen_customer(
+    services: Services, chosen: str
+) -> tuple[IgovCustomer | None, DomainError | None]:
+    """The customer picked in the order form, or why there can be no order for them (the form
+    says so at once, and again under the input when it is submitted)."""
+    customer_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
+    try:
+        return customer_for_order(services, customer_id), None
+    except DomainError as error:
+        return None, error
+
+
 def customer_by_tax_code(services: Services, raw: str) -> IgovCustomer:
     """`/misa igov <tax code>`: the exact customer with that tax code, if it may buy."""
     tax_code = parse_tax_code(raw)
@@ -175,7 +179,7 @@ def parse_quantity(raw: str | None, field: str) -> int:
 
 
 def validate_order(form: OrderForm) -> ValidOrder:
-    """Check every input; InvalidForm lists all that are wrong."""
+    """Check every input; InvalidFields lists all that are wrong."""
     errors: list[InvalidInput] = []
     customer_id = 0
     if form.customer and re.fullmatch(r"[0-9]{1,18}", form.customer):
@@ -197,7 +201,7 @@ def validate_order(form: OrderForm) -> ValidOrder:
     if len(quantities) == 2 and not any(quantities.values()):
         errors.append(InvalidInput("igov.qty_none", field="qty_KT"))
     if errors:
-        raise InvalidForm(errors)
+        raise InvalidFields.of(errors)
     return ValidOrder(customer_id, sales_project, description, quantities)
 
 
@@ -290,12 +294,12 @@ def place_order(
                 return order_card(session, existing_order(session, existing.id), cat)
             customer = customer_repo.get_customer(session, valid.customer_id)
             if customer is None:
-                raise InvalidForm([InvalidInput("igov.customer_not_found", field="customer")])
+                raise InvalidFields.of([InvalidInput("igov.customer_not_found", field="customer")])
             view = igov_customer(session, customer)
             try:
                 check_eligible(customer, view)
             except NotEligible as error:
-                raise InvalidForm(
+                raise InvalidFields.of(
                     [InvalidInput(error.key, field="customer", **error.params)]
                 ) from None
             now = utc_now(services)

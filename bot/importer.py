@@ -22,7 +22,7 @@ from bot.customers import (
     parse_segment,
     parse_tax_code,
 )
-from bot.errors import FieldErrors, InvalidInput
+from bot.errors import InvalidFields, InvalidInput
 from bot.import_files import TableFile, open_table
 from bot.subscriptions import Product
 from bot.text import clean_line, fold
@@ -226,7 +226,7 @@ def _contract_no(text: str) -> str:
 
 
 def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
-    """Validate one row; all its problems are raised together as FieldErrors (by column)."""
+    """Validate one row; all its problems are raised together as InvalidFields (by column)."""
     cells = _Cells(raw)
     numeric = isinstance(raw.get("tax_code"), (int, float))
     tax_code = cells.parse("tax_code", lambda t: parse_tax_code_cell(t, numeric=numeric))
@@ -253,7 +253,7 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
             "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
         )
     if cells.errors:
-        raise FieldErrors(cells.errors)
+        raise InvalidFields(cells.errors)
     assert tax_code and segment and email is not None and phone is not None
     assert product and contract_no and starts_on and expires_on
     return ImportRow(
@@ -358,7 +358,7 @@ def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]
         try:
             row = parse_row(line, raw)
             checks.check(row)
-        except FieldErrors as failed:
+        except InvalidFields as failed:
             errors = list(failed.errors.values())
         except InvalidInput as error:
             errors = [error]

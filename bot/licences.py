@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
 from bot.documents import Document, DocumentKind
-from bot.errors import InvalidInput, NotEligible, NotFound
+from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import EXTRA_VALUE_MAX, IgovCatalogue, Package
 from bot.igov_orders import (
     ORDER,
     REQUESTED,
     SAVED,
-    InvalidForm,
     OrderCard,
     catalogue,
     check_eligible,
@@ -145,7 +144,7 @@ def clean_extra(module: ModuleLine, values: Mapping[str, str]) -> dict[str, str]
 
 
 def validate_request(draft: RequestDraft, form: RequestForm) -> ValidRequest:
-    """Check every input against the draft; InvalidForm lists all that are wrong."""
+    """Check every input against the draft; InvalidFields lists all that are wrong."""
     errors: list[InvalidInput] = []
     chosen = [draft.module(code) for code in dict.fromkeys(form.modules)]
     if not form.modules or any(m is None for m in chosen):
@@ -178,8 +177,30 @@ def validate_request(draft: RequestDraft, form: RequestForm) -> ValidRequest:
         except InvalidInput as error:
             errors.append(error)
     if errors:
-        raise InvalidForm(errors)
+        raise InvalidFields.of(errors)
     return ValidRequest(modules, email, phone, info)
+
+
+def check_request(
+    services: Services, form: RequestForm, files: Mapping[DocumentKind, str | None]
+) -> dict[DocumentKind, str]:
+    """What can be checked before the documents are downloaded: the inputs against the order
+    as it is now, and one file attached per document (`files`: its Slack file id). Returns the
+    file ids; InvalidFields lists every input that is wrong."""
+    errors: dict[str, DomainError] = {}
+    try:
+        validate_request(prepare_request(services, form.order_id), form)
+    except InvalidFields as failed:
+        errors.update(failed.errors)
+    except DomainError as error:  # the order got a request meanwhile: said at the modules
+        errors["modules"] = error
+    for kind, file_id in files.items():
+        if not file_id:
+            field = f"{kind.value}_file"
+            errors.setdefault(field, InvalidInput("request.file_required", field=field))
+    if errors:
+        raise InvalidFields(errors)
+    return {kind: file_id for kind, file_id in files.items() if file_id}
 
 
 def submit_request(

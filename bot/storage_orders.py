@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -17,7 +18,7 @@ from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
-from bot.errors import FieldErrors, InvalidInput, NotEligible, NotFound
+from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.outbox import enqueue
 from bot.outbox_messages import OrderEmail, OrderPlaced
 from bot.services import Services
@@ -34,6 +35,8 @@ from storage.repositories import storage_orders as orders_repo
 ORDER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ORDER_NO = re.compile(r"LT\d{6}[0-9A-HJKMNP-TV-Z]{6}")
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_\-]{43}")
+
+ENTITY = "storage_order"  # audit entity type
 
 
 class OrderStatus(StrEnum):
@@ -60,6 +63,18 @@ def parse_quantity(raw: str | int | None, package: StoragePackage) -> int:
     if not 1 <= quantity <= package.max_quantity:
         raise InvalidInput("storage.quantity_range", field="quantity", max=package.max_quantity)
     return quantity
+
+
+def preview(
+    services: Services, package_code: str, raw: str | int | None, previous: int
+) -> tuple[Pricing, InvalidInput | None]:
+    """The totals the form shows while a quantity is typed: for that quantity, or, when it is
+    not one, for the `previous` quantity with the reason (the submission refuses it again)."""
+    package = package_by_code(services, package_code)
+    try:
+        return price(package, parse_quantity(raw, package)), None
+    except InvalidInput as error:
+        return price(package, previous), error
 
 
 def price(package: StoragePackage, quantity: int) -> Pricing:
@@ -97,8 +112,8 @@ class InvoiceInfo:
 INVOICE_LIMITS = {"buyer_name": 400, "buyer_address": 500, "recipient_name": 200}
 
 
-def validate_invoice(raw: dict[str, str | None]) -> InvoiceInfo:
-    """Check every invoice field; all problems are raised together as FieldErrors."""
+def validate_invoice(raw: Mapping[str, str | None]) -> InvoiceInfo:
+    """Check every invoice field; all problems are raised together as InvalidFields."""
     errors: dict[str, InvalidInput] = {}
     values: dict[str, str] = {}
     for name, limit in INVOICE_LIMITS.items():
@@ -120,7 +135,7 @@ def validate_invoice(raw: dict[str, str | None]) -> InvoiceInfo:
             error.field = name
             errors[name] = error
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidFields(errors)
     return InvoiceInfo(**values)
 
 
@@ -150,9 +165,17 @@ class OrderForm:
     invoice: InvoiceInfo
 
 
-def package_by_code(services: Services, code: str | None) -> StoragePackage:
-    packages = services.settings.storage_packages
-    return next((p for p in packages if p.code == code), packages[0])
+def default_package(services: Services) -> StoragePackage:
+    """The package an order form starts with: the first one offered."""
+    return services.settings.storage_packages[0]
+
+
+def package_by_code(services: Services, code: str) -> StoragePackage:
+    """A package on offer; NotFound for a code that is not (or no longer) offered."""
+    for package in services.settings.storage_packages:
+        if package.code == code:
+            return package
+    raise NotFound("storage.package_unknown", code=code[:40])
 
 
 def _eligible_subscription(
@@ -175,18 +198,45 @@ def open_order_form(
     authz.require(actor, Permission.ORDER)
     with services.db.session() as session:
         card, sub_card = _eligible_subscription(session, subscription_id, today)
-    return OrderForm(card, sub_card, package_by_code(services, None), InvoiceInfo.prefill(card))
+    return OrderForm(card, sub_card, default_package(services), InvoiceInfo.prefill(card))
 
 
 @dataclass(frozen=True)
 class PlaceOrder:
+    """An order as submitted: the quantity and the invoice fields as typed."""
+
     submission_key: str
     subscription_id: int
     package_code: str
-    quantity: int
-    invoice: InvoiceInfo
+    quantity: str | int | None
+    invoice: Mapping[str, str | None]  # by InvoiceInfo field name
     placed_by: str
     channel_id: str
+
+
+@dataclass(frozen=True)
+class ValidOrder:
+    pricing: Pricing
+    invoice: InvoiceInfo
+
+
+def validate_order(services: Services, command: PlaceOrder) -> ValidOrder:
+    """Check the package, the quantity and every invoice field; InvalidFields lists all the
+    inputs that are wrong, NotFound says the package is not on offer."""
+    package = package_by_code(services, command.package_code)
+    errors: dict[str, DomainError] = {}
+    quantity = invoice = None
+    try:
+        quantity = parse_quantity(command.quantity, package)
+    except InvalidInput as error:
+        errors["quantity"] = error
+    try:
+        invoice = validate_invoice(command.invoice)
+    except InvalidFields as failed:
+        errors.update(failed.errors)
+    if errors or quantity is None or invoice is None:
+        raise InvalidFields(errors)
+    return ValidOrder(price(package, quantity), invoice)
 
 
 def new_order_no(today: date) -> str:
@@ -199,27 +249,31 @@ def place_order(
 ) -> tuple[int, bool]:
     """Store the order once (per submission) and queue its message, QR and email.
 
-    Returns (order id, created). Eligibility is checked again: the account may have been
-    renewed, archived or ordered for since the form was opened.
+    Returns (order id, created). The inputs are checked first (InvalidFields); eligibility is
+    checked again: the account may have been renewed, archived or ordered for since the form
+    was opened.
     """
+    valid = validate_order(services, command)
     authz.require(command.placed_by, Permission.ORDER)
     for _attempt in range(3):
         try:
-            return _place_once(services, command, now)
+            return _place_once(services, command, valid, now)
         except Conflict:
             continue  # a twin submission or an order-number clash won the race: look again
     raise RuntimeError("could not place the order after 3 attempts")
 
 
-def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple[int, bool]:
+def _place_once(
+    services: Services, command: PlaceOrder, valid: ValidOrder, now: datetime
+) -> tuple[int, bool]:
     today = now.date()
     with services.db.session() as session:
         existing = orders_repo.by_submission_key(session, command.submission_key)
         if existing is not None:
             return existing.id, False
         card, _ = _eligible_subscription(session, command.subscription_id, today)
-        package = package_by_code(services, command.package_code)
-        pricing = price(package, parse_quantity(command.quantity, package))
+        pricing = valid.pricing
+        package = pricing.package
         order = StorageOrder(
             order_no=new_order_no(today),
             token=secrets.token_urlsafe(32),
@@ -240,13 +294,13 @@ def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple
             placed_by=command.placed_by,
             channel_id=command.channel_id,
             email_status="queued",
-            **command.invoice.__dict__,
+            **vars(valid.invoice),
         )
         session.add(order)
         session.flush()
         audit.record(
             session,
-            entity_type="storage_order",
+            entity_type=ENTITY,
             entity_id=order.id,
             action="placed",
             actor=command.placed_by,

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.approvals import check_can_decide, decide
-from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotFound
+from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.licence_lookup import find_licences, pending_requests
 from bot.licences import kept_documents, load_request, record_approval_message
 from bot.outbox import OutboxJob, PermanentFailure, RetryLater
 from bot.outbox_messages import ApprovalPost, ApprovalUpdate, RequesterNotice
+from handlers.blocks import forms
 from handlers.blocks.approvals import (
-    already_decided_text,
     approval_message,
     decision_notice,
     lookup_blocks,
@@ -27,13 +25,11 @@ from handlers.blocks.approvals import (
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
-from handlers.errors import error_text, reject_fields
 from handlers.ids import Action, Callback
 from handlers.ids import LicenceRejectInput as Input
-from handlers.igov import answer_form
-from handlers.igov_metadata import RejectFormState, RequestRef
-from handlers.metadata import MetadataError
-from handlers.replies import Reply, open_modal, tell
+from handlers.kernel import FormAnswers, Interaction, button, form
+from handlers.metadata import RejectFormState, RequestRef
+from handlers.replies import Reply
 from handlers.slack_out import FileUpload
 
 log = logging.getLogger(__name__)
@@ -41,26 +37,9 @@ log = logging.getLogger(__name__)
 PENDING_SHOWN = 10
 
 
-def already_text(ctx: Context, t: Translator, error: AlreadyDecided) -> str:
-    at = error.params.get("decided_at")
-    when = t.moment(at, ctx.services.settings.tz) if isinstance(at, datetime) else ""
-    return already_decided_text(
-        t, error.params["status"], error.params.get("decided_by") or "", when, error.params["code"]
-    )
-
-
-def refusal_text(ctx: Context, t: Translator, error: DomainError) -> str:
-    if isinstance(error, AlreadyDecided):
-        return already_text(ctx, t, error)
-    return error_text(t, error)
-
-
 def license_reply(ctx: Context, t: Translator, user_id: str, query: str) -> Reply:
     """A request (with buttons for an approver who did not send it) or the list of them."""
-    try:
-        found = find_licences(ctx.services, ctx.authz, user_id, query)
-    except DomainError as error:
-        return Reply.message(error_text(t, error))
+    found = find_licences(ctx.services, ctx.authz, user_id, query)
     can_decide = (
         len(found.requests) == 1
         and found.requests[0].requested_by != user_id
@@ -79,10 +58,7 @@ def license_command(ctx: Context, request: CommandRequest) -> Reply:
 
 
 def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
-    try:
-        cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN)
-    except DomainError as error:
-        return Reply.message(error_text(t, error))
+    cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN)
     is_approver = ctx.authz.is_approver(user_id)
     blocks = pending_blocks(
         t, cards, total, ctx.services.settings.tz, viewer=user_id, approver=is_approver
@@ -95,90 +71,56 @@ def pending_command(ctx: Context, request: CommandRequest) -> Reply:
     return pending_reply(ctx, request.t, request.user_id)
 
 
+def redraw_reply(it: Interaction[RequestRef]) -> None:
+    """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
+    ref = it.meta
+    if ref.source == "pending":
+        reply = pending_reply(it.ctx, it.t, it.user)
+    elif ref.source == "lookup":
+        card = load_request(it.services, ref.request_id)
+        reply = license_reply(it.ctx, it.t, it.user, card.code)
+    else:
+        return
+    it.reply(reply.text, reply.blocks)
+
+
+@button(RequestRef, stale="approval.request_not_found")
+def on_approve(it: Interaction[RequestRef]) -> None:
+    decide(it.services, it.ctx.authz, request_id=it.meta.request_id, actor=it.user, approve=True)
+    redraw_reply(it)
+
+
+@button(RequestRef, stale="approval.request_not_found")
+def on_reject(it: Interaction[RequestRef]) -> None:
+    """`license.reject`: the form asking why, for someone who may decide."""
+    card = check_can_decide(it.services, it.ctx.authz, it.meta.request_id, it.user)
+    it.open_modal(reject_modal(it.t, card, it.seal(RejectFormState(request_id=card.id))))
+
+
+def _done(t: Translator, text: str) -> dict[str, Any]:
+    return done_modal(t, t("approval.reject_title"), text)
+
+
+@form(RejectFormState, FormAnswers(_done, trouble_at=Input.REASON))
+def on_reject_submit(it: Interaction[RejectFormState]) -> dict[str, Any]:
+    card = decide(
+        it.services,
+        it.ctx.authz,
+        request_id=it.meta.request_id,
+        actor=it.user,
+        approve=False,
+        reason=forms.value_of(it.state, Input.REASON),
+    )
+    t = it.t
+    return _done(t, t("approval.rejected_done", code=card.code, name=escape(card.customer_name)))
+
+
 def register(app: App, ctx: Context) -> None:
     services = ctx.services
     tz = services.settings.tz
-
-    def request_ref(body: dict[str, Any]) -> RequestRef | None:
-        try:
-            return RequestRef.decode(body["actions"][0].get("value"))
-        except MetadataError:
-            return None
-
-    def redraw_reply(ref: RequestRef, user: str, respond: Respond, t: Translator) -> None:
-        """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
-        if ref.source == "pending":
-            reply = pending_reply(ctx, t, user)
-        elif ref.source == "lookup":
-            card = load_request(services, ref.request_id)
-            reply = license_reply(ctx, t, user, card.code)
-        else:
-            return
-        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-
-    @app.action(Action.LICENSE_APPROVE)
-    def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        ref = request_ref(body)
-        if ref is None:
-            tell(respond, t("approval.request_not_found"))
-            return
-        try:
-            decide(services, ctx.authz, request_id=ref.request_id, actor=user, approve=True)
-        except DomainError as error:
-            tell(respond, refusal_text(ctx, t, error))
-            return
-        redraw_reply(ref, user, respond, t)
-
-    @app.action(Action.LICENSE_REJECT)
-    def on_reject(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        ref = request_ref(body)
-        if ref is None:
-            tell(respond, t("approval.request_not_found"))
-            return
-        try:
-            card = check_can_decide(services, ctx.authz, ref.request_id, user)
-        except DomainError as error:
-            tell(respond, refusal_text(ctx, t, error))
-            return
-        sealed = ctx.forms.seal(RejectFormState(request_id=card.id), user)
-        if not open_modal(client, body["trigger_id"], reject_modal(t, card, sealed)):
-            tell(respond, t("error.form_not_opened"))
-
-    @app.view(Callback.LICENSE_REJECT)
-    def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        where = "license_reject submission"
-        answer_form(ack, t, Input.REASON, where, lambda: reject(ack, t, user, view))
-
-    def reject(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = ctx.forms.open(RejectFormState, view.get("private_metadata"), user)
-        values = (view.get("state") or {}).get("values") or {}
-        reason = (values.get(Input.REASON) or {}).get(Input.REASON, {}).get("value")
-        try:
-            card = decide(
-                services,
-                ctx.authz,
-                request_id=state.request_id,
-                actor=user,
-                approve=False,
-                reason=reason,
-            )
-        except InvalidInput as error:
-            reject_fields(ack, t, {Input.REASON: error})
-            return
-        except DomainError as error:
-            text = refusal_text(ctx, t, error)
-            ack(response_action="update", view=done_modal(t, t("approval.reject_title"), text))
-            return
-        text = t("approval.rejected_done", code=card.code, name=escape(card.customer_name))
-        ack(response_action="update", view=done_modal(t, t("approval.reject_title"), text))
+    app.action(Action.LICENSE_APPROVE)(on_approve.bind(ctx))
+    app.action(Action.LICENSE_REJECT)(on_reject.bind(ctx))
+    app.view(Callback.LICENSE_REJECT)(on_reject_submit.bind(ctx))
 
     def load(request_id: int) -> Any:
         try:

@@ -11,12 +11,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.errors import DomainError
 from bot.text import fold
 from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
-from handlers.errors import unexpected_text
+from handlers.errors import refusal_text, unexpected_text
 from handlers.exports import export_command
 from handlers.igov import igov_command
 from handlers.lookup import Hint, lookup_reply
@@ -93,6 +94,8 @@ def answer(ctx: Context, command: dict[str, Any]) -> Reply | None:
     request = CommandRequest.from_payload(command, rest, t)
     try:
         return handler(ctx, request)
+    except DomainError as error:  # the command surface's one translation of a refusal
+        return Reply.message(refusal_text(t, error, ctx.services.settings.tz))
     except Exception as exc:  # the person gets an answer whatever happened
         return Reply.message(unexpected_text(t, exc, f"command {command.get('text')!r}"))
 

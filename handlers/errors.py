@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.errors import DomainError
+from bot.errors import AlreadyDecided, DomainError
 from bot.i18n import Translator
+from handlers.blocks.approvals import already_decided_text
 from handlers.blocks.kit import escape
 from handlers.replies import tell
 
@@ -24,6 +26,17 @@ def _escaped(params: dict[str, Any]) -> dict[str, Any]:
 def error_text(t: Translator, error: DomainError) -> str:
     """The catalog message for a domain error, with user-typed values escaped for mrkdwn."""
     return t(error.key, **_escaped(error.params))
+
+
+def refusal_text(t: Translator, error: DomainError, tz: tzinfo) -> str:
+    """What a person is told (mrkdwn) when a rule says no; a licence request decided already
+    says who decided it and when."""
+    if isinstance(error, AlreadyDecided) and error.key == "approval.already_decided":
+        at = error.params.get("decided_at")
+        when = t.moment(at, tz) if isinstance(at, datetime) else ""
+        by = error.params.get("decided_by") or ""
+        return already_decided_text(t, error.params["status"], by, when, error.params["code"])
+    return error_text(t, error)
 
 
 def _reference(exc: BaseException, where: str) -> str:

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.errors import DomainError
 from bot.exports import month_files, request_export
 from bot.outbox import OutboxJob
 from bot.outbox_messages import ExportDelivery
 from handlers.context import CommandRequest, Context
-from handlers.errors import error_text
 from handlers.replies import Reply
 from handlers.slack_out import FileUpload
 
 
 def export_command(ctx: Context, request: CommandRequest) -> Reply:
-    t = request.t
-    try:
-        month = request_export(
-            ctx.services, ctx.authz, request.user_id, request.text, ctx.services.clock.now()
-        )
-    except DomainError as error:
-        return Reply.message(error_text(t, error))
-    return Reply.message(t("export.queued", month=f"{month:%m/%Y}"))
+    now = ctx.services.clock.now()
+    month = request_export(ctx.services, ctx.authz, request.user_id, request.text, now)
+    return Reply.message(request.t("export.queued", month=f"{month:%m/%Y}"))
 
 
 def register(app: App, ctx: Context) -> None:

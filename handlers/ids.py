@@ -14,11 +14,43 @@ class Action(StrEnum):
     ORDER_MARK_PAID = "order.mark_paid"
 
 
+class StorageOrderAction(StrEnum):
+    """Interactions inside the storage-order form and message that SPEC §2 does not name."""
+
+    QUANTITY = "storage_order.quantity"  # the quantity input: totals recomputed on change
+    OPEN_PAGE = "storage_order.open_page"  # a link button to the order page
+
+
 class Callback(StrEnum):
     STORAGE_ORDER = "storage_order"
     IGOV_ORDER = "igov_order"
     LICENSE_REQUEST = "license_request"
     LICENSE_REJECT = "license_reject"
+
+
+class StorageOrderInput(StrEnum):
+    """Block ids of the storage_order inputs; each element's action_id is the same string."""
+
+    QUANTITY = "quantity"
+    BUYER_NAME = "buyer_name"
+    BUYER_TAX_CODE = "buyer_tax_code"
+    BUYER_ADDRESS = "buyer_address"
+    RECIPIENT_NAME = "recipient_name"
+    INVOICE_EMAIL = "invoice_email"
+    PHONE = "phone"
+
+
+class StorageOrderBlock(StrEnum):
+    """The other blocks of the storage_order modal and of the order message."""
+
+    SUBSCRIPTION = "subscription"
+    PRICING = "pricing"
+    SUMMARY = "summary"
+    WAY1 = "way1"
+    WAY2 = "way2"
+    WAY3 = "way3"
+    PAID_EMAIL = "paid_email"
+    ORDER_ACTIONS = "order_actions"
 
 
 # -- iGOV add-ons and licence approval (seed 003) -------------------------------------------------
@@ -62,5 +94,36 @@ class LicenceRequestInput(StrEnum):
     CONTACT_PHONE = "contact_phone"
 
 
+class IgovBlock(StrEnum):
+    CUSTOMER_DETAILS = "customer_details"  # the igov_order modal's section about the customer
+
+
+class LicenceRequestBlock(StrEnum):
+    """Prefixes of the license_request modal's keyed blocks (see `keyed`)."""
+
+    MODULE = "module_"  # a module's section, with its "extra information" button
+    EXTRA = "extra_"  # an input of the module modal, one per extra field
+
+
 class LicenceRejectInput(StrEnum):
     REASON = "reason"
+
+
+# -- Blocks repeated once per thing in a message (keyed with the thing's id) ---------------------
+
+
+class Keyed(StrEnum):
+    """Prefixes of block ids that repeat in a message, one per order, customer or request."""
+
+    IGOV_ORDER_ACTIONS = "order:"
+    LOOKUP_CUSTOMER = "c:"
+    LOOKUP_STORAGE = "storage:"
+    LOOKUP_IGOV = "igov:"
+    APPROVAL_DECIDE = "decide:"
+    PENDING_REQUEST = "pending:"
+    DELETION_ITEM = "deletion:"
+
+
+def keyed(prefix: StrEnum, key: object) -> str:
+    """A block id made unique in its message by the thing it is about: `order:42`."""
+    return f"{prefix}{key}"

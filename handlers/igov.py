@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.errors import DomainError, NotAuthorized, NotFound
+from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.igov_orders import (
     IgovCustomer,
-    InvalidForm,
     OrderForm,
     catalogue,
+    chosen_customer,
     customer_by_tax_code,
     customer_for_order,
     load_order,
@@ -29,35 +27,13 @@ from bot.outbox_messages import IgovOrderPost, IgovOrderUpdate
 from handlers.blocks import forms
 from handlers.blocks.igov import customer_option, done_modal, order_message, order_modal
 from handlers.context import CommandRequest, Context
-from handlers.errors import error_text, reject_fields, unexpected_field_error
+from handlers.errors import error_text
 from handlers.ids import Action, Callback, IgovAction, IgovOrderInput
-from handlers.igov_metadata import OrderFormState
-from handlers.metadata import CustomerRef, MetadataError
-from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
+from handlers.kernel import FormAnswers, Interaction, button, form, form_action, options
+from handlers.metadata import CustomerRef, OrderFormState
+from handlers.replies import SLACK_FAILURES, Reply, open_modal
 
 log = logging.getLogger(__name__)
-
-
-def form_errors(error: InvalidForm) -> dict[str, DomainError]:
-    """The errors to show on a form: the first one per input."""
-    errors: dict[str, DomainError] = {}
-    for item in error.errors:
-        errors.setdefault(item.field or "", item)
-    return errors
-
-
-def answer_form(
-    ack: Ack, t: Translator, block_id: str, where: str, submit: Callable[[], None]
-) -> None:
-    """Run a form's submission; a surprise becomes an inline error with a reference to quote
-    (rather than Slack's wordless failure), and the person's input stays."""
-    try:
-        submit()
-    except MetadataError as exc:  # not what we wrote, or not theirs: the form can't be trusted
-        log.warning("%s refused: %s", where, exc)
-        reject_fields(ack, t, {block_id: DomainError(exc.text_key)})
-    except Exception as exc:
-        reject_fields(ack, t, {block_id: unexpected_field_error(exc, where)})
 
 
 def open_order_modal(
@@ -78,12 +54,7 @@ def open_order_modal(
 def igov_command(ctx: Context, request: CommandRequest) -> Reply | None:
     """`/misa igov <tax code>`: the order form for that customer (or searching, without one)."""
     t = request.t
-    customer = None
-    if request.text.strip():
-        try:
-            customer = customer_by_tax_code(ctx.services, request.text)
-        except DomainError as error:
-            return Reply.message(error_text(t, error))
+    customer = customer_by_tax_code(ctx.services, request.text) if request.text.strip() else None
     # The order message goes where the command was typed (or to the person, if we can't post).
     channel = request.channel_id or request.user_id
     client, trigger = ctx.slack.client, request.trigger_id
@@ -104,85 +75,60 @@ def order_form(view: dict[str, Any]) -> OrderForm:
     )
 
 
+@button(CustomerRef, stale="igov.customer_not_found")
+def on_start(it: Interaction[CustomerRef]) -> None:
+    """`igov_order.start`: the order form, with the customer of the lookup chosen."""
+    customer = customer_for_order(it.services, it.meta.customer_id)
+    channel = it.channel_id or it.user
+    if not open_order_modal(it.ctx, it.client, it.trigger_id, it.t, it.user, channel, customer):
+        it.tell(it.t("error.form_not_opened"))
+
+
+@options
+def on_search(it: Interaction[Any]) -> list[Any]:
+    """The customers the external select offers for what was typed."""
+    return [customer_option(c) for c in search_public_customers(it.services, it.value)]
+
+
+@form_action(OrderFormState)
+def on_customer(it: Interaction[OrderFormState]) -> None:
+    """A customer was chosen: show its budget code, contacts and contract in the form."""
+    customer, refused = chosen_customer(it.services, it.value)
+    notice = error_text(it.t, refused) if refused else None  # said again, inline, on submit
+    metadata = it.checked_metadata()  # stale, or not theirs: the form is not refreshed
+    updated = order_modal(it.t, catalogue(it.services), metadata, customer, notice)
+    view = it.view
+    try:
+        it.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    except SLACK_FAILURES as exc:  # changed meanwhile (theirs wins), or Slack is down
+        log.info("igov_order form not refreshed: %r", exc)
+
+
+def _done(t: Translator, text: str) -> dict[str, Any]:
+    return done_modal(t, t("igov.order.title"), text)
+
+
+@form(OrderFormState, FormAnswers(notice=_done, trouble_at=IgovOrderInput.SALES_PROJECT))
+def on_submit(it: Interaction[OrderFormState]) -> dict[str, Any]:
+    """Save the order once per form; the form turns into its number and amount."""
+    card = place_order(
+        it.services,
+        order_form(it.view),
+        authz=it.ctx.authz,
+        submission_key=f"igov_order:{it.view['id']}",
+        user=it.user,
+        channel=it.meta.channel_id,
+    )
+    t = it.t
+    return _done(t, t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount)))
+
+
 def register(app: App, ctx: Context) -> None:
     services = ctx.services
-
-    @app.action(Action.IGOV_ORDER_START)
-    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        try:
-            ref = CustomerRef.decode(body["actions"][0].get("value"))
-            customer = customer_for_order(services, ref.customer_id)
-        except MetadataError:
-            tell(respond, t("igov.customer_not_found"))
-            return
-        except DomainError as error:
-            tell(respond, error_text(t, error))
-            return
-        channel = (body.get("channel") or {}).get("id") or user
-        if not open_order_modal(ctx, client, body["trigger_id"], t, user, channel, customer):
-            tell(respond, t("error.form_not_opened"))
-
-    @app.options(IgovAction.ORDER_CUSTOMER)
-    def on_search(ack: Ack, payload: dict[str, Any]) -> None:
-        found = search_public_customers(services, payload.get("value") or "")
-        ack(options=[customer_option(c) for c in found])
-
-    @app.action(IgovAction.ORDER_CUSTOMER)
-    def on_customer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """A customer was chosen: show its budget code, contacts and contract in the form."""
-        ack()
-        view = body["view"]
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        chosen = (body["actions"][0].get("selected_option") or {}).get("value") or ""
-        customer, notice = None, None
-        try:
-            chosen_id = int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0
-            customer = customer_for_order(services, chosen_id)
-        except DomainError as error:
-            notice = error_text(t, error)  # said again, inline, if the form is submitted
-        metadata = view.get("private_metadata") or ""
-        try:
-            ctx.forms.open(OrderFormState, metadata, user)  # checked, then kept as it is
-        except MetadataError as exc:
-            log.warning("igov_order form not refreshed: %s", exc)
-            return  # submitting it says the form is stale (or not theirs)
-        updated = order_modal(t, catalogue(services), metadata, customer, notice)
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-        except SLACK_FAILURES as exc:  # changed meanwhile (theirs wins), or Slack is down
-            log.info("igov_order form not refreshed: %r", exc)
-
-    @app.view(Callback.IGOV_ORDER)
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        where = "igov_order submission"
-        answer_form(ack, t, IgovOrderInput.SALES_PROJECT, where, lambda: save(ack, t, user, view))
-
-    def save(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = ctx.forms.open(OrderFormState, view.get("private_metadata"), user)
-        try:
-            card = place_order(
-                services,
-                order_form(view),
-                authz=ctx.authz,
-                submission_key=f"igov_order:{view['id']}",
-                user=user,
-                channel=state.channel_id,
-            )
-        except InvalidForm as error:
-            reject_fields(ack, t, form_errors(error))
-            return
-        except NotAuthorized as error:
-            title = t("igov.order.title")
-            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
-            return
-        text = t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount))
-        ack(response_action="update", view=done_modal(t, t("igov.order.title"), text))
+    app.action(Action.IGOV_ORDER_START)(on_start.bind(ctx))
+    app.options(IgovAction.ORDER_CUSTOMER)(on_search.bind(ctx))
+    app.action(IgovAction.ORDER_CUSTOMER)(on_customer.bind(ctx))
+    app.view(Callback.IGOV_ORDER)(on_submit.bind(ctx))
 
     def post_order(job: OutboxJob[IgovOrderPost]) -> None:
         card = load_order(services, job.message.order_id)

@@ -5,38 +5,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.documents import DocumentKind
-from bot.errors import DomainError, NotAuthorized
+from bot.errors import DomainError, InvalidFields
 from bot.i18n import Translator
-from bot.igov_orders import InvalidForm
 from bot.licences import (
     RequestDraft,
     RequestForm,
+    check_request,
     clean_extra,
     prepare_request,
     request_for_submission,
     submit_request,
-    validate_request,
 )
 from handlers.blocks import forms
 from handlers.blocks.igov import done_modal
-from handlers.blocks.licence_request import (
-    CUSTOMER_INPUTS,
-    EXTRA_PREFIX,
-    module_modal,
-    request_modal,
-)
+from handlers.blocks.licence_request import CUSTOMER_INPUTS, module_modal, request_modal
 from handlers.context import Context
-from handlers.errors import error_text, reject_fields
-from handlers.ids import Action, Callback, IgovAction, IgovCallback
+from handlers.ids import Action, Callback, IgovAction, IgovCallback, LicenceRequestBlock, keyed
 from handlers.ids import LicenceRequestInput as Input
-from handlers.igov import answer_form, form_errors
-from handlers.igov_metadata import ModuleFormState, OrderRef, RequestFormState
-from handlers.metadata import MetadataError
-from handlers.replies import SLACK_FAILURES, open_modal, tell
+from handlers.kernel import FormAnswers, Interaction, button, first_input, form, form_action
+from handlers.metadata import IgovOrderRef, MetadataError, ModuleFormState, RequestFormState
+from handlers.replies import SLACK_FAILURES
 from handlers.slack_files import Wanted, download_documents
 
 log = logging.getLogger(__name__)
@@ -49,187 +40,125 @@ FILE_INPUTS = (
 )
 
 
-def request_form(view: dict[str, Any], state: RequestFormState) -> RequestForm:
-    values = view.get("state") or {}
+def request_form(values: dict[str, Any], state: RequestFormState) -> RequestForm:
     return RequestForm(
         order_id=state.order_id,
         modules=forms.selections_of(values, Input.MODULES),
         extra=state.extra,
         misa_id_email=forms.value_of(values, Input.MISA_ID_EMAIL),
         misa_id_phone=forms.value_of(values, Input.MISA_ID_PHONE),
-        customer={key: forms.value_of(values, block_id) for block_id, key, _ in CUSTOMER_INPUTS},
+        customer={
+            str(block_id): forms.value_of(values, block_id) for block_id, _ in CUSTOMER_INPUTS
+        },
     )
 
 
+def request_view(it: Interaction[Any], draft: RequestDraft, state: RequestFormState) -> Any:
+    """The request form with `state` sealed in it (MetadataError when it no longer fits)."""
+    max_mb = it.services.settings.licence_document_max_mb
+    return request_modal(it.t, draft, state, it.seal(state), max_mb)
+
+
+def _done(t: Translator, text: str) -> dict[str, Any]:
+    return done_modal(t, t("request.title"), text)
+
+
+def saved_view(it: Interaction[Any], code: str) -> dict[str, Any]:
+    channel = it.services.settings.approval_channel or ""
+    return _done(it.t, it.t("request.saved", code=code, channel=channel))
+
+
+@button(IgovOrderRef, stale="igov.order_not_found")
+def on_start(it: Interaction[IgovOrderRef]) -> None:
+    """`license_request.start`: the request form for an iGOV order."""
+    if not it.services.settings.approval_channel:
+        it.tell(it.t("request.no_approval_channel"))
+        return
+    draft = prepare_request(it.services, it.meta.order_id)
+    it.open_modal(request_view(it, draft, RequestFormState(order_id=it.meta.order_id)))
+
+
+@form_action(RequestFormState)
+def on_module_info(it: Interaction[RequestFormState]) -> None:
+    """A module's "extra information" button: its modal, pushed over the request form."""
+    state = it.meta
+    module = prepare_request(it.services, state.order_id).module(it.value)
+    if module is None:
+        return  # the order changed under the form; submitting it says why
+    meta = ModuleFormState(parent_view_id=it.view["id"], module=it.value, parent=state)
+    view = module_modal(it.t, module, meta, it.seal(meta))  # too long: MetadataError, logged
+    try:
+        it.client.views_push(trigger_id=it.trigger_id, view=view)
+    except SLACK_FAILURES as exc:  # nothing changed: the button can be clicked again
+        log.warning("module form not pushed: %r", exc)
+
+
+@form(ModuleFormState, FormAnswers(_done, trouble_at=first_input, refusals_at=first_input))
+def on_module_saved(it: Interaction[ModuleFormState]) -> None:
+    """Keep a module's extra information in the request form (its private_metadata)."""
+    first = first_input(it.view)
+    if not first:
+        return None
+    meta = it.meta
+    draft = prepare_request(it.services, meta.parent.order_id)
+    module = draft.module(meta.module)
+    if module is None:
+        return None
+    entered = {
+        key: forms.value_of(it.state, keyed(LicenceRequestBlock.EXTRA, key)) or ""
+        for key in module.extra_fields
+    }
+    extra = dict(meta.parent.extra)
+    cleaned = clean_extra(module, entered)
+    if cleaned:
+        extra[module.code] = cleaned
+    else:
+        extra.pop(module.code, None)
+    state = RequestFormState(order_id=meta.parent.order_id, extra=extra)
+    try:
+        parent = request_view(it, draft, state)
+    except MetadataError as exc:  # the extra information no longer fits the form's metadata
+        raise InvalidFields({first: DomainError("request.extra_too_long")}) from exc
+    try:
+        it.client.views_update(view_id=meta.parent_view_id, view=parent)
+    except SLACK_FAILURES as exc:  # keep this form open with what was typed
+        log.warning("license_request form not updated: %r", exc)
+        raise InvalidFields({first: DomainError("error.form_not_updated")}) from exc
+    return None
+
+
+@form(
+    RequestFormState, FormAnswers(_done, trouble_at=Input.MISA_ID_PHONE, refusals_at=Input.MODULES)
+)
+def on_submit(it: Interaction[RequestFormState]) -> dict[str, Any]:
+    """Check the form, then download its two documents, then save the request once."""
+    services = it.services
+    submitted = request_form(it.state, it.meta)
+    key = f"license_request:{it.view['id']}"
+    done = request_for_submission(services, key)
+    if done is not None:  # the same view again (a retry, a double click): same answer
+        return saved_view(it, done.code)
+    attached = {kind: _file_id(it.state, block_id) for kind, block_id in FILE_INPUTS}
+    files = check_request(services, submitted, attached)  # nothing downloaded unless all is right
+    documents = download_documents(
+        it.ctx.slack.client,
+        [Wanted(kind, file_id) for kind, file_id in files.items()],
+        max_bytes=services.settings.licence_document_max_mb * 1_048_576,
+        budget=DOWNLOAD_BUDGET,
+    )
+    card = submit_request(
+        services, submitted, documents, authz=it.ctx.authz, submission_key=key, user=it.user
+    )
+    return saved_view(it, card.code)
+
+
+def _file_id(values: dict[str, Any], block_id: str) -> str | None:
+    files = forms.files_of(values, block_id)
+    return str(files[0]["id"]) if files and files[0].get("id") else None
+
+
 def register(app: App, ctx: Context) -> None:
-    services = ctx.services
-    max_mb = services.settings.licence_document_max_mb
-
-    def form_view(
-        t: Translator, draft: RequestDraft, state: RequestFormState, user: str
-    ) -> dict[str, Any]:
-        return request_modal(t, draft, state, ctx.forms.seal(state, user), max_mb)
-
-    @app.action(Action.LICENSE_REQUEST_START)
-    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        if not services.settings.approval_channel:
-            tell(respond, t("request.no_approval_channel"))
-            return
-        try:
-            ref = OrderRef.decode(body["actions"][0].get("value"))
-            draft = prepare_request(services, ref.order_id)
-        except MetadataError:
-            tell(respond, t("igov.order_not_found"))
-            return
-        except DomainError as error:
-            tell(respond, error_text(t, error))
-            return
-        view = form_view(t, draft, RequestFormState(order_id=ref.order_id), user)
-        if not open_modal(client, body["trigger_id"], view):
-            tell(respond, t("error.form_not_opened"))
-
-    @app.action(IgovAction.MODULE_INFO)
-    def on_module_info(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        parent = body["view"]
-        try:
-            state = ctx.forms.open(RequestFormState, parent.get("private_metadata"), user)
-        except MetadataError as exc:
-            log.warning("module form not opened: %s", exc)
-            return  # submitting it says the form is stale (or not theirs)
-        code = body["actions"][0].get("value") or ""
-        try:
-            module = prepare_request(services, state.order_id).module(code)
-        except DomainError:
-            module = None
-        if module is None:
-            return  # the order changed under the form; submitting it says why
-        meta = ModuleFormState(parent_view_id=parent["id"], module=code, parent=state)
-        try:
-            view = module_modal(t, module, meta, ctx.forms.seal(meta, user))
-        except MetadataError:  # the extra information already fills the form's metadata
-            log.warning("module form not opened: its metadata is too long")
-            return
-        try:
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        except SLACK_FAILURES as exc:  # nothing changed: the button can be clicked again
-            log.warning("module form not pushed: %r", exc)
-
-    @app.view(IgovCallback.MODULE_INFO)
-    def on_module_saved(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        """Keep a module's extra information in the request form (its private_metadata)."""
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-        if not inputs:
-            ack()
-            return
-        where = "license_request_module submission"
-        answer_form(ack, t, inputs[0], where, lambda: keep(ack, t, user, view, client, inputs[0]))
-
-    def keep(
-        ack: Ack, t: Translator, user: str, view: dict[str, Any], client: WebClient, first: str
-    ) -> None:
-        meta = ctx.forms.open(ModuleFormState, view.get("private_metadata"), user)
-        try:
-            draft = prepare_request(services, meta.parent.order_id)
-        except DomainError as error:  # the order got a request meanwhile
-            reject_fields(ack, t, {first: error})
-            return
-        module = draft.module(meta.module)
-        if module is None:
-            ack()
-            return
-        entered = {
-            key: forms.value_of(view.get("state") or {}, f"{EXTRA_PREFIX}{key}") or ""
-            for key in module.extra_fields
-        }
-        extra = dict(meta.parent.extra)
-        cleaned = clean_extra(module, entered)
-        if cleaned:
-            extra[module.code] = cleaned
-        else:
-            extra.pop(module.code, None)
-        state = RequestFormState(order_id=meta.parent.order_id, extra=extra)
-        try:
-            parent = form_view(t, draft, state, user)
-        except MetadataError:
-            reject_fields(ack, t, {first: DomainError("request.extra_too_long")})
-            return
-        try:
-            client.views_update(view_id=meta.parent_view_id, view=parent)
-        except SLACK_FAILURES as exc:  # keep this form open with what was typed
-            log.warning("license_request form not updated: %r", exc)
-            reject_fields(ack, t, {first: DomainError("error.form_not_updated")})
-            return
-        ack()
-
-    @app.view(Callback.LICENSE_REQUEST)
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        t = ctx.languages.translator(user)
-        where = "license_request submission"
-        answer_form(ack, t, Input.MISA_ID_PHONE, where, lambda: send(ack, t, user, view))
-
-    def send(ack: Ack, t: Translator, user: str, view: dict[str, Any]) -> None:
-        state = ctx.forms.open(RequestFormState, view.get("private_metadata"), user)
-        form = request_form(view, state)
-        key = f"license_request:{view['id']}"
-        done = request_for_submission(services, key)
-        if done is not None:  # the same view again (a retry, a double click): same answer
-            ack(response_action="update", view=saved_view(t, done.code))
-            return
-        errors: dict[str, DomainError] = {}
-        try:
-            validate_request(prepare_request(services, state.order_id), form)
-        except InvalidForm as error:
-            errors.update(form_errors(error))
-        except DomainError as error:  # the order got a request meanwhile
-            errors[Input.MODULES] = error
-        wanted = []
-        for kind, block_id in FILE_INPUTS:
-            files = forms.files_of(view.get("state") or {}, block_id)
-            if not files or not files[0].get("id"):
-                errors.setdefault(block_id, DomainError("request.file_required"))
-            else:
-                wanted.append(Wanted(kind, str(files[0]["id"])))
-        if errors:  # nothing downloaded until the rest of the form is right
-            reject_fields(ack, t, errors)
-            return
-        documents, failures = download_documents(
-            ctx.slack.client, wanted, max_bytes=max_mb * 1_048_576, budget=DOWNLOAD_BUDGET
-        )
-        if failures:
-            reject_fields(ack, t, form_errors(InvalidForm(failures)))
-            return
-        try:
-            card = submit_request(
-                services,
-                form,
-                documents,
-                authz=ctx.authz,
-                submission_key=key,
-                user=user,
-            )
-        except NotAuthorized as error:
-            title = t("request.title")
-            ack(response_action="update", view=done_modal(t, title, error_text(t, error)))
-            return
-        except InvalidForm as error:
-            reject_fields(ack, t, form_errors(error))
-            return
-        except DomainError as error:
-            reject_fields(ack, t, {Input.MODULES: error})
-            return
-        ack(response_action="update", view=saved_view(t, card.code))
-
-    def saved_view(t: Translator, code: str) -> dict[str, Any]:
-        channel = services.settings.approval_channel or ""
-        return done_modal(t, t("request.title"), t("request.saved", code=code, channel=channel))
+    app.action(Action.LICENSE_REQUEST_START)(on_start.bind(ctx))
+    app.action(IgovAction.MODULE_INFO)(on_module_info.bind(ctx))
+    app.view(IgovCallback.MODULE_INFO)(on_module_saved.bind(ctx))
+    app.view(Callback.LICENSE_REQUEST)(on_submit.bind(ctx))

@@ -6,9 +6,9 @@ import base64
 import hashlib
 import hmac
 import re
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 BUTTON_VALUE_LIMIT = 2000
 PRIVATE_METADATA_LIMIT = 3000
@@ -63,6 +63,68 @@ class CustomerRef(Metadata):
     """Identifies the customer an `igov_order.start` button acts on."""
 
     customer_id: int
+
+
+class StorageOrderRef(Metadata):
+    """The storage order an `order.mark_paid` button acts on."""
+
+    order_id: int
+
+
+class OrderFormMeta(Metadata):
+    """What the storage_order modal carries between Slack round trips."""
+
+    subscription_id: int
+    package_code: str
+    channel_id: str
+    quantity: int
+
+
+# -- iGOV add-ons and licence approval ------------------------------------------------------------
+
+
+class IgovOrderRef(Metadata):
+    """The iGOV order a `license_request.start` button acts on."""
+
+    order_id: int
+
+
+class RequestRef(Metadata):
+    """The request a `license.approve` / `license.reject` button acts on.
+
+    `source` says which private reply the button sits in (`/misa pending` or `/misa license`),
+    so that reply can be redrawn after the click; the channel message has none.
+    """
+
+    request_id: int
+    source: Literal["pending", "lookup"] | None = None
+
+
+class OrderFormState(Metadata):
+    """The igov_order modal: where the order message goes once saved."""
+
+    channel_id: str
+
+
+class RequestFormState(Metadata):
+    """The license_request modal: its order, and the extra information entered per module."""
+
+    order_id: int
+    extra: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class ModuleFormState(Metadata):
+    """A module's extra-information modal, pushed over the license_request modal."""
+
+    parent_view_id: str
+    module: str
+    parent: RequestFormState
+
+
+class RejectFormState(Metadata):
+    """The license_reject modal."""
+
+    request_id: int
 
 
 _USER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # never a dot: the separator

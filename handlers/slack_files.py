@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.documents import Document, DocumentKind, check_document, check_size
-from bot.errors import InvalidInput
+from bot.errors import InvalidFields, InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ def _fetch(client: WebClient, wanted: Wanted, max_bytes: int, timeout: float) ->
 
 def download_documents(
     client: WebClient, wanted: list[Wanted], *, max_bytes: int, budget: float
-) -> tuple[list[Document], list[InvalidInput]]:
+) -> list[Document]:
     """Download and check every file in parallel within `budget` seconds.
 
-    Returns the documents and, per failed file, an error naming its input; the caller keeps
-    nothing unless every file arrived.
+    Returns the documents, or raises InvalidFields with, per failed file, an error naming its
+    input: nothing is kept unless every file arrived.
     """
     deadline = time.monotonic() + budget
     documents: list[Document] = []
@@ -80,7 +80,7 @@ def download_documents(
             field = f"{item.kind.value}_file"
             try:
                 documents.append(future.result(timeout=max(deadline - time.monotonic(), 0.01)))
-            except InvalidInput as error:
+            except InvalidInput as error:  # gathered: every failed file is said at once
                 errors.append(error)
             except (DownloadFailed, FutureTimeout) as exc:
                 log.warning("download of %s failed: %s", item.file_id, exc)
@@ -88,4 +88,6 @@ def download_documents(
     finally:
         # A download still running after the budget is abandoned, not waited for.
         pool.shutdown(wait=False, cancel_futures=True)
-    return documents, errors
+    if errors:
+        raise InvalidFields.of(errors)
+    return documents

@@ -5,181 +5,91 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError, InvalidInput
-from bot.i18n import Translator
 from bot.payments import mark_paid
-from bot.storage_orders import (
-    FieldErrors,
-    InvoiceInfo,
-    OrderForm,
-    PlaceOrder,
-    open_order_form,
-    package_by_code,
-    parse_quantity,
-    place_order,
-    price,
-    validate_invoice,
-)
+from bot.storage_orders import PlaceOrder, open_order_form, place_order, preview, price
 from handlers.blocks import forms
-from handlers.blocks.storage_order import (
-    INVOICE_FIELDS,
-    OPEN_PAGE_ACTION,
-    QUANTITY_ACTION,
-    OrderFormMeta,
-    OrderRef,
-    notice_view,
-    order_form_view,
-)
+from handlers.blocks.storage_order import INVOICE_FIELDS, notice_view, order_form_view
 from handlers.context import Context
-from handlers.errors import error_text, reject_fields, unexpected_text
-from handlers.ids import Action, Callback
-from handlers.metadata import MetadataError, SubscriptionRef
-from handlers.replies import SLACK_FAILURES, open_modal, tell
+from handlers.errors import error_text
+from handlers.ids import Action, Callback, StorageOrderAction, StorageOrderInput
+from handlers.kernel import FormAnswers, Interaction, button, form, form_action
+from handlers.metadata import OrderFormMeta, StorageOrderRef, SubscriptionRef
+from handlers.replies import SLACK_FAILURES
 from handlers.storage_order_delivery import register_deliveries
 
 log = logging.getLogger(__name__)
 
 
-def _form_and_meta(
-    ctx: Context, user_id: str, view: dict[str, Any]
-) -> tuple[OrderForm, OrderFormMeta]:
-    meta = ctx.forms.open(OrderFormMeta, view.get("private_metadata"), user_id)
-    form = open_order_form(
-        ctx.services, ctx.authz, user_id, meta.subscription_id, ctx.services.clock.today()
+@button(SubscriptionRef)
+def on_start(it: Interaction[SubscriptionRef]) -> None:
+    """`storage_order.start`: the order form, if the account may buy storage."""
+    services = it.services
+    today = services.clock.today()
+    opened = open_order_form(services, it.ctx.authz, it.user, it.meta.subscription_id, today)
+    meta = OrderFormMeta(
+        subscription_id=opened.subscription.id,
+        package_code=opened.package.code,
+        channel_id=it.channel_id,
+        quantity=1,
     )
-    return form, meta
+    it.open_modal(order_form_view(it.t, opened, price(opened.package, 1), meta, it.seal(meta)))
+
+
+@form_action(OrderFormMeta)
+def on_quantity(it: Interaction[OrderFormMeta]) -> None:
+    """The seed's −/+: recompute the totals in place, keeping what was typed."""
+    services, meta, view = it.services, it.meta, it.view
+    today = services.clock.today()
+    opened = open_order_form(services, it.ctx.authz, it.user, meta.subscription_id, today)
+    typed = forms.value_of(it.state, StorageOrderInput.QUANTITY)
+    pricing, refused = preview(services, meta.package_code, typed, meta.quantity)
+    meta = meta.model_copy(update={"quantity": pricing.quantity})
+    note = error_text(it.t, refused) if refused else None
+    new_view = order_form_view(it.t, opened, pricing, meta, it.seal(meta), note=note)
+    try:
+        it.client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
+    except SLACK_FAILURES as exc:  # the totals stay as they were; the submit recomputes them
+        if isinstance(exc, SlackApiError) and exc.response.get("error") == "hash_conflict":
+            log.info("quantity redraw skipped: a newer keystroke redrew the form")
+        else:
+            log.warning("order form totals not refreshed: %r", exc)
+
+
+@form(OrderFormMeta, FormAnswers(notice=notice_view))
+def on_submit(it: Interaction[OrderFormMeta]) -> None:
+    """Place the order once per form (a retried submission finds it); the modal closes."""
+    services, meta = it.services, it.meta
+    command = PlaceOrder(
+        submission_key=f"storage_order:{it.view['id']}",
+        subscription_id=meta.subscription_id,
+        package_code=meta.package_code,
+        quantity=forms.value_of(it.state, StorageOrderInput.QUANTITY),
+        invoice={str(name): forms.value_of(it.state, name) for name, _ in INVOICE_FIELDS},
+        placed_by=it.user,
+        channel_id=meta.channel_id,
+    )
+    place_order(services, it.ctx.authz, command, services.clock.now())
+
+
+@button(StorageOrderRef)
+def on_mark_paid(it: Interaction[StorageOrderRef]) -> None:
+    services = it.services
+    mark_paid(services, it.ctx.authz, it.meta.order_id, it.user, services.clock.now())
+    it.tell(it.t("order.marked_paid"))
+
+
+@button()
+def on_open_page(it: Interaction[Any]) -> None:
+    """A link button: Slack opens the page, the bot only acknowledges."""
 
 
 def register(app: App, ctx: Context) -> None:
-    services = ctx.services
     register_deliveries(ctx)
-
-    @app.action(Action.STORAGE_ORDER_START)
-    def on_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        t = ctx.languages.translator(user_id)
-        try:
-            ref = SubscriptionRef.decode(body["actions"][0].get("value"))
-            form = open_order_form(
-                services, ctx.authz, user_id, ref.subscription_id, services.clock.today()
-            )
-        except MetadataError:
-            tell(respond, t("error.stale_button"))
-            return
-        except DomainError as error:
-            tell(respond, error_text(t, error))
-            return
-        channel_id = (body.get("channel") or {}).get("id", "")
-        meta = OrderFormMeta(
-            subscription_id=form.subscription.id,
-            package_code=form.package.code,
-            channel_id=channel_id,
-            quantity=1,
-        )
-        sealed = ctx.forms.seal(meta, user_id)
-        view = order_form_view(t, form, price(form.package, 1), meta, sealed)
-        if not open_modal(client, body["trigger_id"], view):
-            tell(respond, t("error.form_not_opened"))
-
-    @app.action(QUANTITY_ACTION)
-    def on_quantity(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """The seed's −/+: recompute the totals in place, keeping what was typed."""
-        ack()
-        view = body["view"]
-        user_id = body["user"]["id"]
-        t = ctx.languages.translator(user_id)
-        try:
-            form, meta = _form_and_meta(ctx, user_id, view)
-        except (MetadataError, DomainError):
-            return  # the submit will say what is wrong
-        package = package_by_code(services, meta.package_code)
-        raw = forms.value_of(view["state"], "quantity")
-        note = None
-        try:
-            meta = meta.model_copy(update={"quantity": parse_quantity(raw, package)})
-        except InvalidInput as error:
-            note = error_text(t, error)
-        sealed = ctx.forms.seal(meta, user_id)
-        new_view = order_form_view(t, form, price(package, meta.quantity), meta, sealed, note=note)
-        try:
-            client.views_update(view_id=view["id"], hash=view["hash"], view=new_view)
-        except SLACK_FAILURES as exc:  # the totals stay as they were; the submit recomputes them
-            if isinstance(exc, SlackApiError) and exc.response.get("error") == "hash_conflict":
-                log.info("quantity redraw skipped: a newer keystroke redrew the form")
-            else:
-                log.warning("order form totals not refreshed: %r", exc)
-
-    @app.view(Callback.STORAGE_ORDER)
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        t = ctx.languages.translator(user_id)
-        try:
-            _submit(ctx, ack, t, user_id, view)
-        except MetadataError as exc:  # not what we wrote, or not theirs: say so, nothing placed
-            log.warning("storage_order submission refused: %s", exc)
-            ack(response_action="update", view=notice_view(t, t(exc.text_key)))
-        except Exception as exc:  # never leave the modal spinning
-            ack(response_action="update", view=notice_view(t, unexpected_text(t, exc, "order")))
-
-    @app.action(Action.ORDER_MARK_PAID)
-    def on_mark_paid(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        t = ctx.languages.translator(user_id)
-        try:
-            order_id = OrderRef.decode(body["actions"][0].get("value")).order_id
-            mark_paid(services, ctx.authz, order_id, user_id, services.clock.now())
-        except MetadataError:
-            text = t("error.stale_button")
-        except DomainError as error:
-            text = error_text(t, error)
-        else:
-            text = t("order.marked_paid")
-        tell(respond, text)
-
-    @app.action(OPEN_PAGE_ACTION)
-    def on_open_page(ack: Ack) -> None:
-        ack()  # a link button: Slack opens the page, the bot only acknowledges
-
-
-def _submit(ctx: Context, ack: Ack, t: Translator, user_id: str, view: dict[str, Any]) -> None:
-    services = ctx.services
-    meta = ctx.forms.open(OrderFormMeta, view.get("private_metadata"), user_id)
-    state = view["state"]
-    package = package_by_code(services, meta.package_code)
-    errors: dict[str, DomainError] = {}
-    quantity = meta.quantity
-    try:
-        quantity = parse_quantity(forms.value_of(state, "quantity"), package)
-    except InvalidInput as error:
-        errors["quantity"] = error
-    invoice: InvoiceInfo | None = None
-    try:
-        invoice = validate_invoice(
-            {name: forms.value_of(state, name) for name, _ in INVOICE_FIELDS}
-        )
-    except FieldErrors as failed:
-        errors.update(failed.errors)
-    if errors or invoice is None:
-        reject_fields(ack, t, errors)
-        return
-    command = PlaceOrder(
-        submission_key=f"storage_order:{view['id']}",
-        subscription_id=meta.subscription_id,
-        package_code=package.code,
-        quantity=quantity,
-        invoice=invoice,
-        placed_by=user_id,
-        channel_id=meta.channel_id,
-    )
-    try:
-        place_order(services, ctx.authz, command, services.clock.now())
-    except DomainError as error:
-        ack(response_action="update", view=notice_view(t, error_text(t, error)))
-        return
-    ack()
+    app.action(Action.STORAGE_ORDER_START)(on_start.bind(ctx))
+    app.action(StorageOrderAction.QUANTITY)(on_quantity.bind(ctx))
+    app.view(Callback.STORAGE_ORDER)(on_submit.bind(ctx))
+    app.action(Action.ORDER_MARK_PAID)(on_mark_paid.bind(ctx))
+    app.action(StorageOrderAction.OPEN_PAGE)(on_open_page.bind(ctx))

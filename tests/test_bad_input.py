@@ -34,12 +34,11 @@ from bot.customers import (
     parse_tax_code,
 )
 from bot.documents import DocumentKind, check_document
-from bot.errors import AlreadyDecided, DomainError, InvalidInput
+from bot.errors import AlreadyDecided, DomainError, InvalidFields, InvalidInput
 from bot.i18n import LANGUAGES, Translator, catalog_keys
 from bot.igov_catalogue import MAX_QUANTITY, Package
 from bot.igov_orders import (
     IgovCustomer,
-    InvalidForm,
     OrderCard,
     OrderForm,
     customer_by_tax_code,
@@ -54,32 +53,30 @@ from bot.payments import parse_transfer, receive_transfer
 from bot.services import Services
 from bot.storage_orders import (
     ORDER_NO,
-    FieldErrors,
     find_order_no,
     order_by_token,
     validate_invoice,
 )
 from bot.storage_orders import parse_quantity as parse_storage_quantity
-from handlers.blocks.storage_order import INVOICE_FIELDS, OrderFormMeta
-from handlers.blocks.storage_order import OrderRef as StorageOrderRef
+from handlers.blocks.storage_order import INVOICE_FIELDS
 from handlers.commands import SUBCOMMANDS, bare_lookup_reply, split_subcommand
 from handlers.errors import error_text
-from handlers.igov_metadata import (
-    ModuleFormState,
-    OrderFormState,
-    OrderRef,
-    RejectFormState,
-    RequestFormState,
-    RequestRef,
-)
 from handlers.metadata import (
     CustomerRef,
     FormSeal,
     Metadata,
     MetadataError,
+    ModuleFormState,
     NotYourForm,
+    OrderFormMeta,
+    OrderFormState,
+    RejectFormState,
+    RequestFormState,
+    RequestRef,
+    StorageOrderRef,
     SubscriptionRef,
 )
+from handlers.metadata import IgovOrderRef as OrderRef
 from storage.models import BankTransaction, IgovOrder, LicenceRequest, StorageOrder
 from tests.bad_inputs import TRANSFER_KEYS, any_text, cells, json_values, transfer_bodies
 from tests.igov_data import PDF, PNG, PUBLIC, import_igov_customers
@@ -105,8 +102,8 @@ def assert_clear(error: DomainError, *, supplied: tuple[str, ...] = ()) -> None:
         assert error_text(Translator(language), error).strip()
 
 
-def assert_clear_form(error: InvalidForm | FieldErrors, fields: set[str]) -> None:
-    items = error.errors.items() if isinstance(error, FieldErrors) else error.errors
+def assert_clear_form(error: InvalidFields, fields: set[str]) -> None:
+    items = error.errors.items()
     listed = list(items)
     assert listed, "a form error names at least one field"
     for item in listed:
@@ -289,7 +286,7 @@ STORED = {
 def test_import_row(raw: dict[str, Any]) -> None:
     try:
         parsed = parse_row(7, raw)
-    except FieldErrors as failed:
+    except InvalidFields as failed:
         for column, error in failed.errors.items():
             assert column in HEADER and error.field in HEADER
             assert_clear(error)
@@ -536,7 +533,7 @@ INVOICE_VALUES = {
 def test_invoice_form(raw: dict[str, str | None]) -> None:
     try:
         invoice = validate_invoice(raw)
-    except FieldErrors as error:
+    except InvalidFields as error:
         assert_clear_form(error, STORAGE_FIELDS)
         return
     for name, limit in INVOICE_FIELDS:
@@ -562,7 +559,7 @@ IGOV_FIELDS = {"customer", "sales_project", "qty_KT", "qty_VPS"}
 def test_igov_order_form(form: OrderForm) -> None:
     try:
         valid = validate_order(form)
-    except InvalidForm as error:
+    except InvalidFields as error:
         assert_clear_form(error, IGOV_FIELDS)
         return
     assert one_line(valid.sales_project, 200) and valid.sales_project
@@ -652,7 +649,7 @@ REQUEST_FIELDS = {
 def test_licence_request_form(form: RequestForm) -> None:
     try:
         valid = validate_request(DRAFT, form)
-    except InvalidForm as error:
+    except InvalidFields as error:
         assert_clear_form(error, REQUEST_FIELDS)
         return
     assert valid.modules and {m.code for m in valid.modules} <= {"KT_NS", "KT_TS"}
@@ -745,7 +742,7 @@ def test_igov_order_is_saved_whole_or_not_at_all(
             user="U0SALES",
             channel="C1",
         )
-    except InvalidForm as error:
+    except InvalidFields as error:
         assert_clear_form(error, IGOV_FIELDS)
         assert count(services, IgovOrder) == before
         return

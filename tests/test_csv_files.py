@@ -89,9 +89,8 @@ def test_finance_export_neutralises_names_and_bank_fields(
     with services.db.session() as session:
         subscription_id = session.query(Subscription.id).scalar()
     invoice = InvoiceInfo(name, "0101243150", "Hà Nội", "An", "ketoan@example.vn", "")
-    command = PlaceOrder(
-        "csv-1", subscription_id, DEFAULT_STORAGE_PACKAGES[0].code, 1, invoice, "U0STAFF", "C1"
-    )
+    package = DEFAULT_STORAGE_PACKAGES[0].code
+    command = PlaceOrder("csv-1", subscription_id, package, 1, vars(invoice), "U0STAFF", "C1")
     place_order(services, Authorizer(services.settings, NoGroups()), command, now)
     body = {
         "id": 991,

@@ -14,9 +14,8 @@ from bot.approvals import decide
 from bot.authz import Authorizer, NoGroups
 from bot.config import load_settings
 from bot.documents import Document, DocumentKind, check_document
-from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotEligible
+from bot.errors import AlreadyDecided, InvalidFields, InvalidInput, NotAuthorized, NotEligible
 from bot.igov_orders import (
-    InvalidForm,
     OrderCard,
     OrderForm,
     customer_by_tax_code,
@@ -168,13 +167,13 @@ def test_quantities_are_whole_numbers_with_one_above_zero(
     services: Services, kt: str, vps: str, field: str, key: str
 ) -> None:
     form = OrderForm(str(customer_id(services, PUBLIC)), "Dự án", "", kt, vps)
-    with pytest.raises(InvalidForm) as caught:
+    with pytest.raises(InvalidFields) as caught:
         place_order(services, form, authz=APPROVERS, submission_key="V", user="U", channel="C")
-    assert [(e.field, e.key) for e in caught.value.errors] == [(field, key)]
+    assert [(e.field, e.key) for e in caught.value.errors.values()] == [(field, key)]
 
 
 def test_missing_sales_project_and_customer_are_named(services: Services) -> None:
-    with pytest.raises(InvalidForm) as caught:
+    with pytest.raises(InvalidFields) as caught:
         place_order(
             services,
             OrderForm(None, "  ", "", "1", "0"),
@@ -183,7 +182,7 @@ def test_missing_sales_project_and_customer_are_named(services: Services) -> Non
             user="U",
             channel="C",
         )
-    assert {e.field for e in caught.value.errors} == {"customer", "sales_project"}
+    assert {e.field for e in caught.value.errors.values()} == {"customer", "sales_project"}
 
 
 def test_non_public_customers_and_customers_without_igov_are_refused(services: Services) -> None:
@@ -196,9 +195,10 @@ def test_non_public_customers_and_customers_without_igov_are_refused(services: S
     enterprise = search_public_customers(services, "cong ty misa")
     assert enterprise == []
     form = OrderForm(str(customer_by_id_any(services, ENTERPRISE)), "Dự án", "", "1", "0")
-    with pytest.raises(InvalidForm) as refused:
+    with pytest.raises(InvalidFields) as refused:
         place_order(services, form, authz=APPROVERS, submission_key="V", user="U", channel="C")
-    assert [(e.field, e.key) for e in refused.value.errors] == [("customer", "igov.not_public")]
+    refusals = [(e.field, e.key) for e in refused.value.errors.values()]
+    assert refusals == [("customer", "igov.not_public")]
 
 
 def customer_by_id_any(services: Services, tax: str) -> int:
@@ -238,11 +238,11 @@ def test_request_validation_names_each_wrong_input(services: Services) -> None:
             "contact_phone": "0912345678",
         },
     )
-    with pytest.raises(InvalidForm) as caught:
+    with pytest.raises(InvalidFields) as caught:
         submit_request(
             services, bad, documents(), authz=APPROVERS, submission_key="R", user="U_SALES"
         )
-    fields = {e.field for e in caught.value.errors}
+    fields = {e.field for e in caught.value.errors.values()}
     assert fields == {"modules", "misa_id_email", "misa_id_phone", "customer_name"}
     assert count(services, LicenceRequest) == 0
 

@@ -10,13 +10,12 @@ from hypothesis import strategies as st
 
 from bot.catalog import StoragePackage
 from bot.customers import SubscriptionCard
-from bot.errors import InvalidInput, NotEligible
+from bot.errors import InvalidFields, InvalidInput, NotEligible
 from bot.mail import parse_smtp_url
 from bot.payments import parse_transfer
 from bot.storage_orders import (
     ORDER_ALPHABET,
     ORDER_NO,
-    FieldErrors,
     check_eligible,
     find_order_no,
     new_order_no,
@@ -69,7 +68,7 @@ def test_storage_runs_quantity_times_term_from_expiry() -> None:
 
 
 def test_invoice_errors_come_together() -> None:
-    with pytest.raises(FieldErrors) as caught:
+    with pytest.raises(InvalidFields) as caught:
         validate_invoice(
             {**GOOD_INVOICE, "buyer_name": " ", "invoice_email": "x@", "buyer_tax_code": "123"}
         )

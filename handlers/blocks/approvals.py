@@ -12,9 +12,9 @@ from bot.licence_lookup import LicenceLookup
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.licence_request import extra_text
-from handlers.ids import Action, Callback
+from handlers.ids import Action, Callback, Keyed, keyed
 from handlers.ids import LicenceRejectInput as Input
-from handlers.igov_metadata import RequestRef
+from handlers.metadata import RequestRef
 
 Source = Literal["pending", "lookup"] | None
 
@@ -78,9 +78,8 @@ def modules_text(t: Translator, card: RequestCard) -> str:
 
 def customer_text(t: Translator, card: RequestCard) -> str:
     info = card.customer_info
-    contact = " · ".join(
-        escape(str(info.get(k) or "")) for k in ("contact_name", "contact_email", "contact_phone")
-    )
+    parts = (info.get("contact_name"), info.get("contact_email"), info.get("contact_phone"))
+    contact = " · ".join(escape(str(part or "")) for part in parts)
     return (
         f"*{t('request.customer_info')}*\n{escape(str(info.get('customer_name', '')))}\n"
         f"{escape(str(info.get('customer_address', '')))}\n{contact}"
@@ -115,7 +114,7 @@ def decision_buttons(t: Translator, card: RequestCard, source: Source = None) ->
             t("approval.approve"), Action.LICENSE_APPROVE, value, style="primary", confirm=confirm
         ),
         kit.button(t("approval.reject"), Action.LICENSE_REJECT, value, style="danger"),
-        block_id=f"decide:{card.id}",
+        block_id=keyed(Keyed.APPROVAL_DECIDE, card.id),
     )
 
 
@@ -260,7 +259,7 @@ def pending_blocks(
             at=t.moment(card.created_at, tz),
             modules=len(card.modules),
         )
-        blocks.append(kit.section(summary, block_id=f"pending:{card.id}"))
+        blocks.append(kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)))
         if approver and card.requested_by != viewer:
             blocks.append(decision_buttons(t, card, "pending"))
     if total > len(cards):

@@ -9,10 +9,17 @@ from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package
 from bot.igov_orders import SAVED, CustomerOption, IgovCustomer, OrderCard
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
-from handlers.ids import Action, Callback, IgovAction, IgovCallback, IgovOrderInput
-from handlers.igov_metadata import OrderRef
-
-CUSTOMER_DETAILS = "customer_details"
+from handlers.ids import (
+    Action,
+    Callback,
+    IgovAction,
+    IgovBlock,
+    IgovCallback,
+    IgovOrderInput,
+    Keyed,
+    keyed,
+)
+from handlers.metadata import IgovOrderRef
 
 
 def customer_option(customer: CustomerOption | IgovCustomer) -> Block:
@@ -77,7 +84,7 @@ def order_modal(
             placeholder=t("igov.order.customer_placeholder"),
             initial=customer_option(customer) if customer else None,
         ),
-        kit.section(notice or customer_details(t, customer), block_id=CUSTOMER_DETAILS),
+        kit.section(notice or customer_details(t, customer), block_id=IgovBlock.CUSTOMER_DETAILS),
         forms.text_input(
             IgovOrderInput.SALES_PROJECT,
             t("igov.order.sales_project"),
@@ -173,10 +180,10 @@ def order_message(t: Translator, card: OrderCard, tz: tzinfo) -> tuple[str, list
         button = kit.button(
             t("igov.order.request_button"),
             Action.LICENSE_REQUEST_START,
-            OrderRef(order_id=card.id).encode(),
+            IgovOrderRef(order_id=card.id).encode(),
             style="primary",
         )
-        blocks.append(kit.actions(button, block_id=f"order:{card.id}"))
+        blocks.append(kit.actions(button, block_id=keyed(Keyed.IGOV_ORDER_ACTIONS, card.id)))
     text = t(
         "igov.order.message_text",
         order_no=card.order_no,

@@ -10,17 +10,17 @@ from bot.licence_cards import ModuleLine
 from bot.licences import RequestDraft
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
-from handlers.ids import Callback, IgovAction, IgovCallback
+from handlers.ids import Callback, IgovAction, IgovCallback, LicenceRequestBlock, keyed
 from handlers.ids import LicenceRequestInput as Input
-from handlers.igov_metadata import ModuleFormState, RequestFormState
+from handlers.metadata import ModuleFormState, RequestFormState
 
-EXTRA_PREFIX = "extra_"
+# The customer inputs, named as RequestForm.customer's keys, with the length each accepts.
 CUSTOMER_INPUTS = (
-    (Input.CUSTOMER_NAME, "customer_name", 400),
-    (Input.CUSTOMER_ADDRESS, "customer_address", 500),
-    (Input.CONTACT_NAME, "contact_name", 200),
-    (Input.CONTACT_EMAIL, "contact_email", 254),
-    (Input.CONTACT_PHONE, "contact_phone", 20),
+    (Input.CUSTOMER_NAME, 400),
+    (Input.CUSTOMER_ADDRESS, 500),
+    (Input.CONTACT_NAME, 200),
+    (Input.CONTACT_EMAIL, 254),
+    (Input.CONTACT_PHONE, 20),
 )
 
 
@@ -115,7 +115,11 @@ def request_modal(
         if module.extra_fields:
             button = kit.button(t("request.extra_button"), IgovAction.MODULE_INFO, module.code)
         text = module_line_text(t, module, state.extra.get(module.code, {}))
-        blocks.append(kit.section(text, block_id=f"module_{module.code}", accessory=button))
+        blocks.append(
+            kit.section(
+                text, block_id=keyed(LicenceRequestBlock.MODULE, module.code), accessory=button
+            )
+        )
     blocks += [
         kit.divider(),
         kit.section(f"*{t('request.misa_id')}*"),
@@ -134,12 +138,12 @@ def request_modal(
         kit.divider(),
         kit.section(f"*{t('request.customer_info')}*\n{t('request.customer_info_hint')}"),
     ]
-    for block_id, key, limit in CUSTOMER_INPUTS:
-        current = draft.customer_info.get(key) or ""
+    for block_id, limit in CUSTOMER_INPUTS:
+        current = draft.customer_info.get(block_id) or ""
         blocks.append(
             forms.text_input(
                 block_id,
-                t(f"request.{key}"),
+                t(f"request.{block_id}"),
                 initial=current or None,
                 # Prefilled inputs stay optional for Slack; a missing part is required by
                 # the bot, which says so inline.
@@ -170,7 +174,7 @@ def module_modal(
     for key in module.extra_fields:
         blocks.append(
             forms.text_input(
-                f"{EXTRA_PREFIX}{key}",
+                keyed(LicenceRequestBlock.EXTRA, key),
                 t(f"request.extra.{key}"),
                 initial=current.get(key),
                 optional=True,

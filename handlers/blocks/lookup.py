@@ -7,7 +7,7 @@ from bot.i18n import Translator
 from handlers.blocks import kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import subscription_line
-from handlers.ids import Action
+from handlers.ids import Action, Keyed, keyed
 from handlers.metadata import CustomerRef, SubscriptionRef
 
 MAX_LINES_PER_CUSTOMER = 12
@@ -40,11 +40,11 @@ def customer_actions(t: Translator, card: CustomerCard) -> list[Block]:
             label = f"{t('action.storage_order')} · {sub.contract_no}"
             value = SubscriptionRef(subscription_id=sub.id).encode()
             element = kit.button(label, Action.STORAGE_ORDER_START, value, style="primary")
-            blocks.append(kit.actions(element, block_id=f"storage:{sub.id}"))
+            blocks.append(kit.actions(element, block_id=keyed(Keyed.LOOKUP_STORAGE, sub.id)))
     if card.is_public:
         value = CustomerRef(customer_id=card.id).encode()
         element = kit.button(t("action.igov_order"), Action.IGOV_ORDER_START, value)
-        blocks.append(kit.actions(element, block_id=f"igov:{card.id}"))
+        blocks.append(kit.actions(element, block_id=keyed(Keyed.LOOKUP_IGOV, card.id)))
     return blocks
 
 
@@ -59,7 +59,10 @@ def lookup_blocks(t: Translator, result: LookupResult, *, note: str | None = Non
     truncated = result.has_more
     reserve = 2  # a divider and the "more results" hint
     for card in result.customers:
-        group = [kit.divider(), kit.section(customer_summary(t, card), block_id=f"c:{card.id}")]
+        group = [
+            kit.divider(),
+            kit.section(customer_summary(t, card), block_id=keyed(Keyed.LOOKUP_CUSTOMER, card.id)),
+        ]
         group.extend(customer_actions(t, card))
         if len(blocks) + len(group) + reserve > kit.MESSAGE_BLOCK_LIMIT:
             truncated = True

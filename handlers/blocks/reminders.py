@@ -14,7 +14,7 @@ from bot.outbox_messages import AccountItem, ApprovalReminder, OrderLine, Paymen
 from bot.reminders import SweepReport
 from handlers.blocks import kit
 from handlers.blocks.kit import Block, escape
-from handlers.ids import Action
+from handlers.ids import Action, Keyed, keyed
 from handlers.metadata import SubscriptionRef
 
 # Accounts listed in a message; longer lists are attached in full as a CSV file.
@@ -133,7 +133,9 @@ def _deletion_account(t: Translator, item: AccountItem, *, show_owner: bool) -> 
     label = f"{t('action.storage_order')} · {item.contract_no}"
     value = SubscriptionRef(subscription_id=item.subscription_id).encode()
     button = kit.button(label, Action.STORAGE_ORDER_START, value, style="primary")
-    return kit.section(text, block_id=f"deletion:{item.subscription_id}", accessory=button)
+    return kit.section(
+        text, block_id=keyed(Keyed.DELETION_ITEM, item.subscription_id), accessory=button
+    )
 
 
 def sweep_digest(t: Translator, report: SweepReport) -> Digest:

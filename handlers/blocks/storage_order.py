@@ -10,32 +10,19 @@ from bot.storage_orders import InvoiceInfo, OrderForm, OrderStatus, OrderView, P
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import lifecycle_text
-from handlers.ids import Action, Callback
-from handlers.metadata import Metadata
+from handlers.ids import Action, Callback, StorageOrderAction, StorageOrderBlock
+from handlers.ids import StorageOrderInput as Input
+from handlers.metadata import OrderFormMeta, StorageOrderRef
 
-QUANTITY_ACTION = "storage_order.quantity"
-OPEN_PAGE_ACTION = "storage_order.open_page"
+# The invoice inputs, named as InvoiceInfo's fields, with the length each accepts.
 INVOICE_FIELDS = (
-    ("buyer_name", 400),
-    ("buyer_tax_code", 20),
-    ("buyer_address", 500),
-    ("recipient_name", 200),
-    ("invoice_email", 254),
-    ("phone", 20),
+    (Input.BUYER_NAME, 400),
+    (Input.BUYER_TAX_CODE, 20),
+    (Input.BUYER_ADDRESS, 500),
+    (Input.RECIPIENT_NAME, 200),
+    (Input.INVOICE_EMAIL, 254),
+    (Input.PHONE, 20),
 )
-
-
-class OrderFormMeta(Metadata):
-    """What the order modal carries between Slack round trips."""
-
-    subscription_id: int
-    package_code: str
-    channel_id: str
-    quantity: int
-
-
-class OrderRef(Metadata):
-    order_id: int
 
 
 def pricing_text(t: Translator, pricing: Pricing, note: str | None = None) -> str:
@@ -56,10 +43,10 @@ def pricing_text(t: Translator, pricing: Pricing, note: str | None = None) -> st
 
 def _invoice_input(t: Translator, block_id: str, initial: str, max_length: int) -> Block:
     label = t(f"order.field.{block_id}")
-    if block_id == "invoice_email":
+    if block_id == Input.INVOICE_EMAIL:
         return forms.email_input(block_id, label, initial=initial, hint=t("order.email_hint"))
     return forms.text_input(
-        block_id, label, initial=initial, max_length=max_length, optional=block_id == "phone"
+        block_id, label, initial=initial, max_length=max_length, optional=block_id == Input.PHONE
     )
 
 
@@ -84,17 +71,17 @@ def order_form_view(
             f"*{escape(customer.name)}* · {t('lookup.tax_code')} `{customer.tax_code}`\n"
             f"{t('lookup.contract')} `{escape(sub.contract_no)}` · "
             f"{lifecycle_text(t, sub.lifecycle)}",
-            block_id="subscription",
+            block_id=StorageOrderBlock.SUBSCRIPTION,
         ),
         kit.header(t("order.package_title")),
-        kit.section(pricing_text(t, pricing, note), block_id="pricing"),
+        kit.section(pricing_text(t, pricing, note), block_id=StorageOrderBlock.PRICING),
         forms.whole_number_input(
-            "quantity",
+            Input.QUANTITY,
             t("order.quantity_label", max=package.max_quantity),
             initial=meta.quantity,
             minimum=1,
             maximum=package.max_quantity,
-            on_change=QUANTITY_ACTION,
+            on_change=StorageOrderAction.QUANTITY,
         ),
         kit.header(t("order.invoice_title")),
         kit.context(t("order.email_warning")),
@@ -173,12 +160,12 @@ def order_blocks(
             f"{t('order.months')} · *{t('order.total')}: {t.money(order.total)}*\n"
             f"{t('order.storage_until', storage_until=order.planned_storage_until)}\n"
             f"{status_line(t, order, tz)}",
-            block_id="summary",
+            block_id=StorageOrderBlock.SUMMARY,
         ),
     ]
     if awaiting:
         blocks += [
-            kit.section(t("order.way1"), block_id="way1"),
+            kit.section(t("order.way1"), block_id=StorageOrderBlock.WAY1),
             kit.section(
                 t(
                     "order.way2",
@@ -188,13 +175,17 @@ def order_blocks(
                     amount=t.money(payment.amount),
                     content=payment.content,
                 ),
-                block_id="way2",
+                block_id=StorageOrderBlock.WAY2,
             ),
-            kit.section(f"{t('order.way3')} {email_line(t, order)}", block_id="way3"),
+            kit.section(
+                f"{t('order.way3')} {email_line(t, order)}", block_id=StorageOrderBlock.WAY3
+            ),
         ]
     if order.status is OrderStatus.PAID:
-        blocks.append(kit.section(paid_email_line(t, order, tz), block_id="paid_email"))
-    elements = [kit.button(t("order.open_page"), OPEN_PAGE_ACTION, url=page_url)]
+        blocks.append(
+            kit.section(paid_email_line(t, order, tz), block_id=StorageOrderBlock.PAID_EMAIL)
+        )
+    elements = [kit.button(t("order.open_page"), StorageOrderAction.OPEN_PAGE, url=page_url)]
     if awaiting and with_actions:
         confirm = {
             "title": kit.plain(t("order.confirm_title"), 100),
@@ -204,11 +195,11 @@ def order_blocks(
             "confirm": kit.plain(t("order.confirm_yes"), 30),
             "deny": kit.plain(t("order.confirm_no"), 30),
         }
-        value = OrderRef(order_id=order.id).encode()
+        value = StorageOrderRef(order_id=order.id).encode()
         elements.append(
             kit.button(t("order.mark_paid"), Action.ORDER_MARK_PAID, value, confirm=confirm)
         )
-    blocks.append(kit.actions(*elements, block_id="order_actions"))
+    blocks.append(kit.actions(*elements, block_id=StorageOrderBlock.ORDER_ACTIONS))
     blocks.append(kit.context(t("order.placed_by", user=order.placed_by)))
     return blocks
 

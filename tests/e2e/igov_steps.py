@@ -18,7 +18,7 @@ from bot.igov_orders import place_order as save_order
 from bot.licence_cards import RequestCard
 from bot.licences import RequestForm, prepare_request, submit_request
 from bot.services import Services
-from handlers.igov_metadata import OrderRef
+from handlers.metadata import IgovOrderRef as OrderRef
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from tests.conftest import bot_env

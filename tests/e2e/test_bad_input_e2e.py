@@ -23,14 +23,14 @@ from sqlalchemy import func, select
 
 from bot.importer import import_file
 from bot.services import Services
-from handlers.blocks.storage_order import OrderFormMeta
-from handlers.igov_metadata import (
+from handlers.metadata import (
+    MetadataError,
     ModuleFormState,
+    OrderFormMeta,
     OrderFormState,
     RejectFormState,
     RequestFormState,
 )
-from handlers.metadata import MetadataError
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from storage.db import Database

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from bot.igov_orders import customer_by_tax_code
 from bot.importer import import_file
 from bot.services import Services
-from handlers.igov_metadata import OrderRef
 from handlers.metadata import CustomerRef
+from handlers.metadata import IgovOrderRef as OrderRef
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from storage.db import Database
