@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -115,53 +116,58 @@ def on_reject_submit(it: Interaction[RejectFormState]) -> dict[str, Any]:
     return _done(t, t("approval.rejected_done", code=card.code, name=escape(card.customer_name)))
 
 
-def register(app: App, ctx: Context) -> None:
+def _load(ctx: Context, request_id: int) -> Any:
+    try:
+        return load_request(ctx.services, request_id)
+    except NotFound as exc:
+        raise PermanentFailure(str(exc)) from exc
+
+
+def post_approval(ctx: Context, job: OutboxJob[ApprovalPost]) -> None:
+    """Post the request to APPROVAL_CHANNEL, then its two documents in the thread."""
     services = ctx.services
-    tz = services.settings.tz
+    card = _load(ctx, job.message.request_id)
+    channel = services.settings.approval_channel
+    if not channel:
+        raise PermanentFailure("APPROVAL_CHANNEL is not set")
+    text, blocks = approval_message(Translator(), card, services.settings.tz)
+    posted_channel, ts = ctx.slack.post_once(job, "posted", channel, text, blocks)
+    if card.approval_ts is None:
+        record_approval_message(services, card.id, posted_channel, ts)
+    if "uploaded" not in job.done:
+        # Both kept documents in one upload (one message in the thread, one paced call).
+        files = _documents(ctx, card.id)
+        ctx.slack.upload_once(job, "uploaded", posted_channel, files, thread_ts=ts)
+
+
+def _documents(ctx: Context, request_id: int) -> list[FileUpload]:
+    t = Translator()
+    return [
+        FileUpload(document.name, document.content, t(f"request.{document.kind.value}_file"))
+        for document in kept_documents(ctx.services, request_id)
+    ]
+
+
+def update_approval(ctx: Context, job: OutboxJob[ApprovalUpdate]) -> None:
+    card = _load(ctx, job.message.request_id)
+    if card.approval_ts is None or card.approval_channel is None:
+        raise RetryLater("approval message not posted yet")
+    text, blocks = approval_message(Translator(), card, ctx.services.settings.tz)
+    ctx.slack.update(card.approval_channel, card.approval_ts, text, blocks)
+
+
+def notify_requester(ctx: Context, job: OutboxJob[RequesterNotice]) -> None:
+    card = _load(ctx, job.message.request_id)
+    t = ctx.languages.translator(card.requested_by)
+    text, blocks = decision_notice(t, card, ctx.services.settings.tz)
+    ctx.slack.post_once(job, "notice", ctx.slack.dm_channel(card.requested_by), text, blocks)
+
+
+def register(app: App, ctx: Context) -> None:
     app.action(Action.LICENSE_APPROVE)(on_approve.bind(ctx))
     app.action(Action.LICENSE_REJECT)(on_reject.bind(ctx))
     app.view(Callback.LICENSE_REJECT)(on_reject_submit.bind(ctx))
-
-    def load(request_id: int) -> Any:
-        try:
-            return load_request(services, request_id)
-        except NotFound as exc:
-            raise PermanentFailure(str(exc)) from exc
-
-    def post_approval(job: OutboxJob[ApprovalPost]) -> None:
-        """Post the request to APPROVAL_CHANNEL, then its two documents in the thread."""
-        card = load(job.message.request_id)
-        channel = services.settings.approval_channel
-        if not channel:
-            raise PermanentFailure("APPROVAL_CHANNEL is not set")
-        text, blocks = approval_message(Translator(), card, tz)
-        posted_channel, ts = ctx.slack.post_once(job, "posted", channel, text, blocks)
-        if card.approval_ts is None:
-            record_approval_message(services, card.id, posted_channel, ts)
-        if "uploaded" not in job.done:
-            # Both kept documents in one upload (one message in the thread, one paced call).
-            ctx.slack.upload_once(job, "uploaded", posted_channel, documents(card.id), thread_ts=ts)
-
-    def documents(request_id: int) -> list[FileUpload]:
-        t = Translator()
-        return [
-            FileUpload(document.name, document.content, t(f"request.{document.kind.value}_file"))
-            for document in kept_documents(services, request_id)
-        ]
-
-    def update_approval(job: OutboxJob[ApprovalUpdate]) -> None:
-        card = load(job.message.request_id)
-        if card.approval_ts is None or card.approval_channel is None:
-            raise RetryLater("approval message not posted yet")
-        text, blocks = approval_message(Translator(), card, tz)
-        ctx.slack.update(card.approval_channel, card.approval_ts, text, blocks)
-
-    def notify_requester(job: OutboxJob[RequesterNotice]) -> None:
-        card = load(job.message.request_id)
-        t = ctx.languages.translator(card.requested_by)
-        text, blocks = decision_notice(t, card, tz)
-        ctx.slack.post_once(job, "notice", ctx.slack.dm_channel(card.requested_by), text, blocks)
-
-    services.outbox.register(ApprovalPost, post_approval)
-    services.outbox.register(ApprovalUpdate, update_approval)
-    services.outbox.register(RequesterNotice, notify_requester)
+    outbox = ctx.services.outbox
+    outbox.register(ApprovalPost, partial(post_approval, ctx))
+    outbox.register(ApprovalUpdate, partial(update_approval, ctx))
+    outbox.register(RequesterNotice, partial(notify_requester, ctx))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -123,36 +124,38 @@ def on_submit(it: Interaction[OrderFormState]) -> dict[str, Any]:
     return _done(t, t("igov.order.saved", order_no=card.order_no, amount=t.money(card.amount)))
 
 
-def register(app: App, ctx: Context) -> None:
+def post_order(ctx: Context, job: OutboxJob[IgovOrderPost]) -> None:
     services = ctx.services
+    card = load_order(services, job.message.order_id)
+    if card.message_ts is not None:
+        return
+    # Channel messages are in the default language: everyone in the channel reads them.
+    text, blocks = order_message(Translator(), card, services.settings.tz)
+    try:
+        channel, ts = ctx.slack.post_once(job, "posted", card.channel_id, text, blocks)
+    except PermanentFailure:
+        # Started where the bot can't post (a DM between people): tell the creator.
+        dm = ctx.slack.dm_channel(card.created_by)
+        channel, ts = ctx.slack.post_once(job, "posted.dm", dm, text, blocks)
+    record_order_message(services, card.id, channel, ts)
+
+
+def update_order(ctx: Context, job: OutboxJob[IgovOrderUpdate]) -> None:
+    services = ctx.services
+    try:
+        card = load_order(services, job.message.order_id)
+    except NotFound as exc:
+        raise PermanentFailure(str(exc)) from exc
+    if card.message_ts is None:
+        raise RetryLater("order message not posted yet")
+    text, blocks = order_message(Translator(), card, services.settings.tz)
+    ctx.slack.update(card.channel_id, card.message_ts, text, blocks)
+
+
+def register(app: App, ctx: Context) -> None:
     app.action(Action.IGOV_ORDER_START)(on_start.bind(ctx))
     app.options(IgovAction.ORDER_CUSTOMER)(on_search.bind(ctx))
     app.action(IgovAction.ORDER_CUSTOMER)(on_customer.bind(ctx))
     app.view(Callback.IGOV_ORDER)(on_submit.bind(ctx))
-
-    def post_order(job: OutboxJob[IgovOrderPost]) -> None:
-        card = load_order(services, job.message.order_id)
-        if card.message_ts is not None:
-            return
-        # Channel messages are in the default language: everyone in the channel reads them.
-        text, blocks = order_message(Translator(), card, services.settings.tz)
-        try:
-            channel, ts = ctx.slack.post_once(job, "posted", card.channel_id, text, blocks)
-        except PermanentFailure:
-            # Started where the bot can't post (a DM between people): tell the creator.
-            dm = ctx.slack.dm_channel(card.created_by)
-            channel, ts = ctx.slack.post_once(job, "posted.dm", dm, text, blocks)
-        record_order_message(services, card.id, channel, ts)
-
-    def update_order(job: OutboxJob[IgovOrderUpdate]) -> None:
-        try:
-            card = load_order(services, job.message.order_id)
-        except NotFound as exc:
-            raise PermanentFailure(str(exc)) from exc
-        if card.message_ts is None:
-            raise RetryLater("order message not posted yet")
-        text, blocks = order_message(Translator(), card, services.settings.tz)
-        ctx.slack.update(card.channel_id, card.message_ts, text, blocks)
-
-    services.outbox.register(IgovOrderPost, post_order)
-    services.outbox.register(IgovOrderUpdate, update_order)
+    ctx.services.outbox.register(IgovOrderPost, partial(post_order, ctx))
+    ctx.services.outbox.register(IgovOrderUpdate, partial(update_order, ctx))

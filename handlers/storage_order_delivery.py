@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from bot.customer_notices import (
     SupportContact,
@@ -49,115 +50,128 @@ def _render(ctx: Context, order: OrderView) -> tuple[Translator, str, list[kit.B
     return t, order_text(t, order), blocks
 
 
-def register_deliveries(ctx: Context) -> None:
-    services, slack = ctx.services, ctx.slack
-    mailer = Mailer(services.settings.smtp_url)
-
-    def deliver_placed(job: OutboxJob[OrderPlaced]) -> None:
-        """Post the order message (or DM it if the channel refuses), then the QR in its thread."""
-        order = get_order(services, job.message.order_id)
-        t, text, blocks = _render(ctx, order)
-        channel, ts = order.channel_id, order.message_ts
-        if ts is None:
-            try:
-                if not channel:
-                    raise PermanentFailure("no channel")
-                channel, ts = slack.post_once(job, "message", channel, text, blocks)
-            except PermanentFailure:
-                dm = slack.dm_channel(order.placed_by)
-                channel, ts = slack.post_once(job, "message.dm", dm, text, blocks)
-            record_order_message(services, order.id, channel, ts)
-        if "qr" not in job.done:
-            qr = FileUpload(
-                filename=f"VietQR-{order.order_no}.png",
-                content=qr_png(services, order),
-                title=t("order.qr_title", order_no=order.order_no),
-            )
-            slack.upload_once(
-                job,
-                "qr",
-                channel,
-                [qr],
-                thread_ts=ts,
-                comment=t("order.qr_comment", content=order.transfer_content),
-            )
-
-    def deliver_email(job: OutboxJob[OrderEmail]) -> None:
-        """Send the order email; while SMTP fails the message says it will be retried."""
-        order = get_order(services, job.message.order_id)
-        message = order_email(
-            order,
-            instructions_for(services, order),
-            page_url=order_page_url(ctx, order),
-            qr_png=qr_png(services, order),
-            sender=services.settings.mail_from,
-            support=SupportContact.from_settings(services.settings),
+def deliver_placed(ctx: Context, job: OutboxJob[OrderPlaced]) -> None:
+    """Post the order message (or DM it if the channel refuses), then the QR in its thread."""
+    services = ctx.services
+    slack = ctx.slack
+    order = get_order(services, job.message.order_id)
+    t, text, blocks = _render(ctx, order)
+    channel, ts = order.channel_id, order.message_ts
+    if ts is None:
+        try:
+            if not channel:
+                raise PermanentFailure("no channel")
+            channel, ts = slack.post_once(job, "message", channel, text, blocks)
+        except PermanentFailure:
+            dm = slack.dm_channel(order.placed_by)
+            channel, ts = slack.post_once(job, "message.dm", dm, text, blocks)
+        record_order_message(services, order.id, channel, ts)
+    if "qr" not in job.done:
+        qr = FileUpload(
+            filename=f"VietQR-{order.order_no}.png",
+            content=qr_png(services, order),
+            title=t("order.qr_title", order_no=order.order_no),
         )
-        try:
-            mailer.send(message)
-        except Exception:
-            if order.email_status != "retrying":
-                record_email_status(services, order.id, "retrying")
-            raise
-        record_email_status(services, order.id, "sent")
+        slack.upload_once(
+            job,
+            "qr",
+            channel,
+            [qr],
+            thread_ts=ts,
+            comment=t("order.qr_comment", content=order.transfer_content),
+        )
 
-    def deliver_paid_email(job: OutboxJob[PaidEmail]) -> None:
-        """Email the payment confirmation to the invoice address, then say so on the order."""
-        try:
-            confirmation = payment_confirmation(services, job.message.order_id)
-        except NotFound as exc:
-            raise PermanentFailure("the order is gone or not paid") from exc
-        if confirmation.order.paid_email_sent_at is not None:
-            return  # sent and recorded by an earlier attempt
-        if "sent" not in job.done:
-            message = payment_confirmation_email(
-                confirmation,
-                page_url=order_page_url(ctx, confirmation.order),
-                sender=services.settings.mail_from,
-                tz=services.settings.tz,
-            )
-            mailer.send(message)
-            job.checkpoint("sent", services.clock.now().isoformat())
-        sent_at = datetime.fromisoformat(job.done["sent"])
-        confirmation_sent(services, confirmation.order.id, sent_at)
 
-    def deliver_changed(job: OutboxJob[OrderChanged]) -> None:
-        """Re-render the order message in place; after payment, the read-only guidance."""
-        order = get_order(services, job.message.order_id)
-        if order.message_ts is None:
-            raise RetryLater("the order message is not posted yet")
-        t, text, blocks = _render(ctx, order)
-        slack.update(order.channel_id, order.message_ts, text, blocks)
-        if order.status is OrderStatus.PAID and job.message.event == "paid":
-            guidance = t(
-                "order.read_only_guidance",
-                order_no=order.order_no,
-                user=order.placed_by,
-                storage_until=order.storage_until,
-                login_url=services.settings.amis_login_url,
-            )
-            thread = order.message_ts
-            section = [kit.section(guidance)]
-            slack.post_once(job, "guidance", order.channel_id, guidance, section, thread_ts=thread)
+def deliver_email(ctx: Context, job: OutboxJob[OrderEmail]) -> None:
+    """Send the order email; while SMTP fails the message says it will be retried."""
+    services = ctx.services
+    mailer = Mailer(ctx.services.settings.smtp_url)
+    order = get_order(services, job.message.order_id)
+    message = order_email(
+        order,
+        instructions_for(services, order),
+        page_url=order_page_url(ctx, order),
+        qr_png=qr_png(services, order),
+        sender=services.settings.mail_from,
+        support=SupportContact.from_settings(services.settings),
+    )
+    try:
+        mailer.send(message)
+    except Exception:
+        if order.email_status != "retrying":
+            record_email_status(services, order.id, "retrying")
+        raise
+    record_email_status(services, order.id, "sent")
 
-    def deliver_finance_notice(job: OutboxJob[FinanceNotice]) -> None:
-        """Tell finance (each finance user by DM, else the support channel) what to check."""
-        try:
-            notice = transfer_notice(services, job.message.transaction_id)
-        except NotFound as exc:
-            raise PermanentFailure("transaction vanished") from exc
-        settings = services.settings
-        recipients = list(settings.finance_user_ids) or [settings.support_channel or ""]
-        for recipient in recipients:
-            if not recipient:
-                continue
-            t = ctx.languages.translator(recipient if recipient.startswith(("U", "W")) else None)
-            text, blocks = finance_notice_blocks(t, notice)
-            channel = slack.dm_channel(recipient) if recipient.startswith(("U", "W")) else recipient
-            slack.post_once(job, f"notice:{recipient}", channel, text, blocks)
 
-    services.outbox.register(OrderPlaced, deliver_placed)
-    services.outbox.register(OrderEmail, deliver_email)
-    services.outbox.register(PaidEmail, deliver_paid_email)
-    services.outbox.register(OrderChanged, deliver_changed)
-    services.outbox.register(FinanceNotice, deliver_finance_notice)
+def deliver_paid_email(ctx: Context, job: OutboxJob[PaidEmail]) -> None:
+    """Email the payment confirmation to the invoice address, then say so on the order."""
+    services = ctx.services
+    mailer = Mailer(ctx.services.settings.smtp_url)
+    try:
+        confirmation = payment_confirmation(services, job.message.order_id)
+    except NotFound as exc:
+        raise PermanentFailure("the order is gone or not paid") from exc
+    if confirmation.order.paid_email_sent_at is not None:
+        return  # sent and recorded by an earlier attempt
+    if "sent" not in job.done:
+        message = payment_confirmation_email(
+            confirmation,
+            page_url=order_page_url(ctx, confirmation.order),
+            sender=services.settings.mail_from,
+            tz=services.settings.tz,
+        )
+        mailer.send(message)
+        job.checkpoint("sent", services.clock.now().isoformat())
+    sent_at = datetime.fromisoformat(job.done["sent"])
+    confirmation_sent(services, confirmation.order.id, sent_at)
+
+
+def deliver_changed(ctx: Context, job: OutboxJob[OrderChanged]) -> None:
+    """Re-render the order message in place; after payment, the read-only guidance."""
+    services = ctx.services
+    slack = ctx.slack
+    order = get_order(services, job.message.order_id)
+    if order.message_ts is None:
+        raise RetryLater("the order message is not posted yet")
+    t, text, blocks = _render(ctx, order)
+    slack.update(order.channel_id, order.message_ts, text, blocks)
+    if order.status is OrderStatus.PAID and job.message.event == "paid":
+        guidance = t(
+            "order.read_only_guidance",
+            order_no=order.order_no,
+            user=order.placed_by,
+            storage_until=order.storage_until,
+            login_url=services.settings.amis_login_url,
+        )
+        thread = order.message_ts
+        section = [kit.section(guidance)]
+        slack.post_once(job, "guidance", order.channel_id, guidance, section, thread_ts=thread)
+
+
+def deliver_finance_notice(ctx: Context, job: OutboxJob[FinanceNotice]) -> None:
+    """Tell finance (each finance user by DM, else the support channel) what to check."""
+    services = ctx.services
+    slack = ctx.slack
+    try:
+        notice = transfer_notice(services, job.message.transaction_id)
+    except NotFound as exc:
+        raise PermanentFailure("transaction vanished") from exc
+    settings = services.settings
+    recipients = list(settings.finance_user_ids) or [settings.support_channel or ""]
+    for recipient in recipients:
+        if not recipient:
+            continue
+        t = ctx.languages.translator(recipient if recipient.startswith(("U", "W")) else None)
+        text, blocks = finance_notice_blocks(t, notice)
+        channel = slack.dm_channel(recipient) if recipient.startswith(("U", "W")) else recipient
+        slack.post_once(job, f"notice:{recipient}", channel, text, blocks)
+
+
+def register_deliveries(ctx: Context) -> None:
+    outbox = ctx.services.outbox
+    outbox.register(OrderPlaced, partial(deliver_placed, ctx))
+    outbox.register(OrderEmail, partial(deliver_email, ctx))
+    outbox.register(PaidEmail, partial(deliver_paid_email, ctx))
+    outbox.register(OrderChanged, partial(deliver_changed, ctx))
+    outbox.register(FinanceNotice, partial(deliver_finance_notice, ctx))
