@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.customers import MAX_RESULTS, lookup_customers
+from bot.customers import lookup_customers
 from bot.errors import InvalidInput
 from bot.importer import import_file
 from bot.subscriptions import LifecycleState
@@ -38,7 +38,7 @@ def customers(db: Database, tmp_path: Path) -> Database:
     ]
     rows += [
         row(tax_code(100 + i), f"Công ty TNHH Thương mại Hòa Bình {i}", f"HB-{i}", TODAY)
-        for i in range(MAX_RESULTS + 3)
+        for i in range(13)
     ]
     report = import_file(db, write_csv(tmp_path / "c.csv", rows))
     assert report.rejected == 0, report.errors
@@ -99,10 +99,49 @@ def test_digits_count_as_words(customers: Database) -> None:
 
 
 def test_at_most_ten_with_a_hint(customers: Database) -> None:
-    result = lookup_customers(customers, "hoa binh", TODAY)
-    assert len(result.customers) == MAX_RESULTS
+    result = lookup_customers(customers, "hoa binh", TODAY)  # 13 match
+    assert len(result.customers) == 10
     assert result.has_more
     assert not lookup_customers(customers, "misaki", TODAY).has_more
+
+
+# Real tax codes: Samsung Electronics Việt Nam with 10 branches (11 units), Becamex IDC with 9.
+SAMSUNG, BECAMEX = "2300325764", "3700145020"
+
+
+@pytest.fixture
+def ten_and_eleven(db: Database, tmp_path: Path) -> Database:
+    rows = [row(SAMSUNG, "Công ty TNHH Samsung Electronics Việt Nam", "HD-S0", TODAY)]
+    rows += [
+        row(f"{SAMSUNG}-{n:03d}", f"Chi nhánh Mười Một {n}", f"HD-S{n}", TODAY)
+        for n in range(1, 11)
+    ]
+    rows += [row(BECAMEX, "Tổng Công ty Becamex IDC", "HD-B0", TODAY)]
+    rows += [
+        row(f"{BECAMEX}-{n:03d}", f"Chi nhánh Đúng Mười {n}", f"HD-B{n}", TODAY)
+        for n in range(1, 10)
+    ]
+    report = import_file(db, write_csv(tmp_path / "branches.csv", rows))
+    assert report.rejected == 0, report.errors
+    return db
+
+
+def test_exactly_ten_results_have_no_hint(ten_and_eleven: Database) -> None:
+    by_code = lookup_customers(ten_and_eleven, BECAMEX, TODAY)  # the company and 9 branches
+    assert len(by_code.customers) == 10 and not by_code.has_more
+    assert by_code.customers[0].tax_code == BECAMEX
+    by_name = lookup_customers(ten_and_eleven, "muoi mot", TODAY)  # Samsung's 10 branches
+    assert len(by_name.customers) == 10 and not by_name.has_more
+    by_name = lookup_customers(ten_and_eleven, "dung muoi", TODAY)  # Becamex's 9 branches
+    assert len(by_name.customers) == 9 and not by_name.has_more
+
+
+def test_eleven_results_show_ten_and_the_hint(ten_and_eleven: Database) -> None:
+    by_code = lookup_customers(ten_and_eleven, SAMSUNG, TODAY)  # the company and 10 branches
+    assert len(by_code.customers) == 10 and by_code.has_more
+    assert by_code.customers[0].tax_code == SAMSUNG
+    by_name = lookup_customers(ten_and_eleven, "chi nhanh muoi", TODAY)  # all 19 branches
+    assert len(by_name.customers) == 10 and by_name.has_more
 
 
 def test_not_found_and_bad_queries(customers: Database) -> None:
@@ -123,7 +162,7 @@ def test_many_matches_show_the_first_names_unranked(
 
     monkeypatch.setattr(repository, "RANK_LIMIT", 5)
     result = lookup_customers(customers, "hoa binh", TODAY)
-    expected = [f"Công ty TNHH Thương mại Hòa Bình {i}" for i in range(MAX_RESULTS)]
+    expected = [f"Công ty TNHH Thương mại Hòa Bình {i}" for i in range(10)]
     assert [c.name for c in result.customers] == expected and result.has_more
     generic = lookup_customers(customers, "cong ty tnhh", TODAY)
     assert [c.name for c in generic.customers][:1] == ["Công ty TNHH Misaki Việt Nam"]

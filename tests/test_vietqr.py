@@ -349,6 +349,8 @@ def test_parse_payload_requires_napas_account() -> None:
         ("Đặng Thị Ngọc Ánh", "Dang Thi Ngoc Anh"),
         ("  MS001 -- trả   trước!! ", "MS001 tra truoc"),
         ("ưởữ ỳỷỹ", "uou yyy"),
+        ("đơn hàng đã thanh toán", "don hang da thanh toan"),  # lower-case đ: no decomposition
+        ("Ðð", "Dd"),  # eth, which looks the same and is pasted for Đ/đ
         ("", ""),
     ],
 )
@@ -425,6 +427,22 @@ def test_bad_order_numbers(order_no: str, words: str) -> None:
         purpose_for(order_no, "thanh toan")
     assert info.value.field == "order_no"
     assert words in str(info.value)
+
+
+def test_smallest_and_largest_amounts() -> None:
+    one = build_payload(TransferRequest("970416", "257678859", 1))
+    assert parse_tlv(one)["54"] == "1" and parse_tlv(one)["01"] == "12"
+    assert parse_payload(one).amount == 1
+    largest = build_payload(TransferRequest("970416", "257678859", 9_999_999_999_999))
+    assert parse_tlv(largest)["54"] == "9999999999999"
+
+
+def test_purpose_and_account_at_their_limits() -> None:
+    account = "0" * 19
+    payload = build_payload(TransferRequest("970416", account, 1000, "x" * 25))
+    assert parse_payload(payload).account_no == account
+    assert parse_tlv(payload)["62"] == "0825" + "x" * 25
+    assert purpose_for("MS1", "thanh toán đơn hàng") == "MS1 thanh toan don hang"
 
 
 def test_no_amount_makes_a_static_code() -> None:
