@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -306,6 +308,102 @@ def test_single_letters_are_dropped_unless_they_are_all_there_is() -> None:
 def test_at_most_twelve_words_are_searched() -> None:
     words = " ".join(f"tu{n}" for n in range(1, 15))
     assert parse_lookup_query(words).words == tuple(f"tu{n}" for n in range(1, 13))
+
+
+ERRORS = [
+    # (parser, raw, key, field, params): what the person is shown, and next to which input.
+    (parse_tax_code, "  ", "tax_code.empty", "tax_code", {}),
+    (parse_tax_code, " 01O1243150 ", "tax_code.characters", "tax_code", {"value": "01O1243150"}),
+    (
+        parse_tax_code,
+        "0101243150--001",
+        "tax_code.format",
+        "tax_code",
+        {"value": "0101243150--001"},
+    ),
+    (parse_tax_code, "-0101243150", "tax_code.format", "tax_code", {"value": "-0101243150"}),
+    (parse_tax_code, "0101243150-", "tax_code.format", "tax_code", {"value": "0101243150-"}),
+    (
+        parse_tax_code,
+        "000 203 004 567",
+        "tax_code.province",
+        "tax_code",
+        {"value": "000 203 004 567", "province": "000"},
+    ),
+    (
+        parse_tax_code,
+        "010124315",
+        "tax_code.length",
+        "tax_code",
+        {"value": "010124315", "digits": 9},
+    ),
+    (
+        parse_tax_code,
+        "0101243150-01",
+        "tax_code.length",
+        "tax_code",
+        {"value": "0101243150-01", "digits": 10},
+    ),
+    (
+        parse_tax_code,
+        "01012431-001",
+        "tax_code.length",
+        "tax_code",
+        {"value": "01012431-001", "digits": 8},
+    ),
+    (parse_tax_code, "0100000000", "tax_code.zero_serial", "tax_code", {"value": "0100000000"}),
+    (parse_tax_code, "0101243190", "tax_code.no_check_digit", "tax_code", {"value": "0101243190"}),
+    (
+        parse_tax_code,
+        "0300588560",
+        "tax_code.check_digit",
+        "tax_code",
+        {"value": "0300588560", "expected": 9},
+    ),
+    (
+        parse_tax_code,
+        "0101243150-000",
+        "tax_code.branch_zero",
+        "tax_code",
+        {"value": "0101243150-000"},
+    ),
+    (parse_budget_code, " 123456 ", "budget_code.format", "budget_code", {"value": "123456"}),
+    (parse_budget_code, "4123.456", "budget_code.first_digit", "budget_code", {"value": "4123456"}),
+    (parse_segment, " government ", "segment.unknown", "segment", {"value": "government"}),
+    (parse_email, "  ", "email.empty", "email", {}),
+    (parse_email, " ketoan@ ", "email.invalid", "email", {"value": "ketoan@"}),
+    (parse_email, "a@" + "b" * 120, "email.invalid", "email", {"value": "a@" + "b" * 98}),
+    (parse_phone, " 12345 ", "phone.invalid", "phone", {"value": "12345"}),
+    (parse_phone, "9" * 50, "phone.invalid", "phone", {"value": "9" * 40}),
+    (parse_lookup_query, " \x00 ", "lookup.empty", "query", {}),
+    (parse_lookup_query, " !!! ? ", "lookup.no_words", "query", {"value": "!!! ?"}),
+]
+
+
+@pytest.mark.parametrize(("parse", "raw", "key", "field", "params"), ERRORS)
+def test_errors_name_the_message_the_field_and_what_was_typed(
+    parse: Callable[[str], object], raw: str, key: str, field: str, params: dict[str, object]
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse(raw)
+    assert (caught.value.key, caught.value.field, caught.value.params) == (key, field, params)
+
+
+def test_check_digit_needs_exactly_nine_digits() -> None:
+    for wrong in ("01012431", "0101243150"):
+        with pytest.raises(ValueError):
+            tax_check_digit(wrong)
+
+
+def test_budget_codes_may_be_typed_with_separators() -> None:
+    assert parse_budget_code(" 1.012.345 ") == "1012345"
+    assert parse_budget_code("1012 345") == "1012345"
+
+
+def test_long_queries_are_cut_and_kept_as_typed() -> None:
+    assert parse_lookup_query("0101 243 150").text == "0101 243 150"
+    long = parse_lookup_query("misa " * 60)
+    assert len(long.text) == 200 and long.words == ("misa",)
 
 
 def test_queries_are_classified() -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from bot.customers import lookup_customers
+from bot.customers import Segment, lookup_customers
 from bot.errors import InvalidInput
 from bot.importer import import_file
-from bot.subscriptions import LifecycleState
+from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
+from storage.models import Customer, Subscription
 from tests.factories import row, tax_code, write_csv
+from tests.reminders_dataset import storage_order
 
 TODAY = date(2026, 11, 22)
 MISA = "0101243150"
@@ -213,3 +216,66 @@ def test_name_search_uses_the_index(db: Database, query: str) -> None:
                     assert "Seq Scan" not in plan, plan
                 else:
                     assert "customer_name_fts" in plan and "SCAN customers" not in plan, plan
+
+
+def test_a_card_shows_what_is_stored(customers: Database) -> None:
+    """Every field of a lookup card, and the dates an open order, paid storage and the deletion
+    sweep put on its subscriptions."""
+    with customers.session() as session:
+        misa = session.scalar(select(Customer).where(Customer.tax_code == MISA))
+        hd001 = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-001"))
+        assert misa is not None and hd001 is not None
+        session.add(
+            storage_order(
+                "MS2611220001",
+                hd001.id,
+                misa.id,
+                status="awaiting_payment",
+                created_at=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+                payment_deadline=date(2026, 11, 25),
+                placed_by="U0STAFF",
+            )
+        )
+        archived = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-004"))
+        swept = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-005"))
+        assert archived is not None and swept is not None
+        archived.storage_until = date(2027, 10, 8)
+        swept.data_deleted_on = date(2026, 11, 20)
+        ids = (misa.id, hd001.id)
+
+    card = lookup_customers(customers, MISA, TODAY).customers[0]
+    assert (card.id, card.tax_code, card.name, card.address) == (
+        ids[0],
+        "0101243150",
+        "Công ty Cổ phần MISA",
+        "Hà Nội",
+    )
+    assert (card.segment, card.budget_code, card.owner, card.is_public) == (
+        Segment.ENTERPRISE,
+        None,
+        None,
+        False,
+    )
+    assert (card.contact_name, card.contact_email, card.contact_phone) == (
+        "Nguyễn Văn An",
+        "ketoan@example.vn",
+        "0912345678",
+    )
+    held = next(s for s in card.subscriptions if s.contract_no == "HD-001")
+    assert (held.id, held.product, held.starts_on, held.expires_on) == (
+        ids[1],
+        Product.AMIS_KT,
+        date(2024, 1, 1),
+        date(2026, 11, 10),
+    )
+    assert held.open_order_no == "MS2611220001" and not held.can_order_storage
+    assert held.lifecycle.deletion_hold_until == date(2026, 11, 25)
+    assert held.lifecycle.data_deleted_date == date(2026, 12, 11)  # 10/11 + 31 days
+
+    (misaki,) = lookup_customers(customers, "misaki", TODAY).customers[0].subscriptions
+    assert misaki.lifecycle.state is LifecycleState.ARCHIVED
+    assert misaki.lifecycle.storage_until == date(2027, 10, 8)
+    assert misaki.open_order_no is None
+    (sua,) = lookup_customers(customers, "sua viet", TODAY).customers[0].subscriptions
+    assert sua.lifecycle.state is LifecycleState.DATA_DELETED
+    assert sua.lifecycle.data_deleted_date == date(2026, 11, 20)
