@@ -46,8 +46,7 @@ TARGETS = {
     ),
     "vietqr": Target("bot/vietqr.py", ("tests/test_vietqr.py",)),
     "subscriptions": Target(
-        "bot/subscriptions.py",
-        ("tests/test_subscriptions.py", "tests/test_days_left.py", "tests/test_lookup.py"),
+        "bot/subscriptions.py", ("tests/test_subscriptions.py", "tests/test_days_left.py")
     ),
     "storage_orders": Target("bot/storage_orders.py", ("tests/test_storage_orders.py",)),
 }

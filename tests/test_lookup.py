@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.customers import Segment, lookup_customers
-from bot.errors import InvalidInput
+from bot.authz import Authorizer, NoGroups
+from bot.config import load_settings
+from bot.customers import Segment, lookup, lookup_customers
+from bot.errors import InvalidInput, NotAuthorized
 from bot.importer import import_file
+from bot.services import Services
 from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
 from storage.models import Customer, Subscription
@@ -279,3 +282,24 @@ def test_a_card_shows_what_is_stored(customers: Database) -> None:
     (sua,) = lookup_customers(customers, "sua viet", TODAY).customers[0].subscriptions
     assert sua.lifecycle.state is LifecycleState.DATA_DELETED
     assert sua.lifecycle.data_deleted_date == date(2026, 11, 20)
+
+
+def test_lookup_is_for_staff_approvers_and_finance(customers: Database, database_url: str) -> None:
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        staff_user_ids=["U0STAFF"],
+        finance_user_ids=["U0FINANCE"],
+    )
+    services = Services.create(settings)
+    authz = Authorizer(settings, NoGroups())
+    try:
+        found = lookup(services, authz, "U0FINANCE", "0101 243 150", TODAY)
+        assert [c.tax_code for c in found.customers] == [MISA, f"{MISA}-001"]
+        assert found.query.text == "0101 243 150"
+        assert found.customers[0].subscriptions[0].lifecycle.today == TODAY
+        with pytest.raises(NotAuthorized) as refused:
+            lookup(services, authz, "U0OUTSIDER", "misa", TODAY)
+        assert refused.value.key == "authz.lookup"
+    finally:
+        services.db.dispose()
