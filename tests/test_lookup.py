@@ -228,6 +228,7 @@ def test_a_card_shows_what_is_stored(customers: Database) -> None:
         misa = session.scalar(select(Customer).where(Customer.tax_code == MISA))
         hd001 = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-001"))
         assert misa is not None and hd001 is not None
+        misa.owner = "U0LAN"
         session.add(
             storage_order(
                 "MS2611220001",
@@ -256,7 +257,7 @@ def test_a_card_shows_what_is_stored(customers: Database) -> None:
     assert (card.segment, card.budget_code, card.owner, card.is_public) == (
         Segment.ENTERPRISE,
         None,
-        None,
+        "U0LAN",
         False,
     )
     assert (card.contact_name, card.contact_email, card.contact_phone) == (
