@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from bot.customers import MAX_RESULTS, lookup_customers
-from bot.errors import InvalidInput
+from bot.authz import Authorizer, NoGroups
+from bot.config import load_settings
+from bot.customers import Segment, lookup, lookup_customers
+from bot.errors import InvalidInput, NotAuthorized
 from bot.importer import import_file
-from bot.subscriptions import LifecycleState
+from bot.services import Services
+from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
+from storage.models import Customer, Subscription
 from tests.factories import row, tax_code, write_csv
+from tests.reminders_dataset import storage_order
 
 TODAY = date(2026, 11, 22)
 MISA = "0101243150"
@@ -38,7 +44,7 @@ def customers(db: Database, tmp_path: Path) -> Database:
     ]
     rows += [
         row(tax_code(100 + i), f"Công ty TNHH Thương mại Hòa Bình {i}", f"HB-{i}", TODAY)
-        for i in range(MAX_RESULTS + 3)
+        for i in range(13)
     ]
     report = import_file(db, write_csv(tmp_path / "c.csv", rows))
     assert report.rejected == 0, report.errors
@@ -99,10 +105,49 @@ def test_digits_count_as_words(customers: Database) -> None:
 
 
 def test_at_most_ten_with_a_hint(customers: Database) -> None:
-    result = lookup_customers(customers, "hoa binh", TODAY)
-    assert len(result.customers) == MAX_RESULTS
+    result = lookup_customers(customers, "hoa binh", TODAY)  # 13 match
+    assert len(result.customers) == 10
     assert result.has_more
     assert not lookup_customers(customers, "misaki", TODAY).has_more
+
+
+# Real tax codes: Samsung Electronics Việt Nam with 10 branches (11 units), Becamex IDC with 9.
+SAMSUNG, BECAMEX = "2300325764", "3700145020"
+
+
+@pytest.fixture
+def ten_and_eleven(db: Database, tmp_path: Path) -> Database:
+    rows = [row(SAMSUNG, "Công ty TNHH Samsung Electronics Việt Nam", "HD-S0", TODAY)]
+    rows += [
+        row(f"{SAMSUNG}-{n:03d}", f"Chi nhánh Mười Một {n}", f"HD-S{n}", TODAY)
+        for n in range(1, 11)
+    ]
+    rows += [row(BECAMEX, "Tổng Công ty Becamex IDC", "HD-B0", TODAY)]
+    rows += [
+        row(f"{BECAMEX}-{n:03d}", f"Chi nhánh Đúng Mười {n}", f"HD-B{n}", TODAY)
+        for n in range(1, 10)
+    ]
+    report = import_file(db, write_csv(tmp_path / "branches.csv", rows))
+    assert report.rejected == 0, report.errors
+    return db
+
+
+def test_exactly_ten_results_have_no_hint(ten_and_eleven: Database) -> None:
+    by_code = lookup_customers(ten_and_eleven, BECAMEX, TODAY)  # the company and 9 branches
+    assert len(by_code.customers) == 10 and not by_code.has_more
+    assert by_code.customers[0].tax_code == BECAMEX
+    by_name = lookup_customers(ten_and_eleven, "muoi mot", TODAY)  # Samsung's 10 branches
+    assert len(by_name.customers) == 10 and not by_name.has_more
+    by_name = lookup_customers(ten_and_eleven, "dung muoi", TODAY)  # Becamex's 9 branches
+    assert len(by_name.customers) == 9 and not by_name.has_more
+
+
+def test_eleven_results_show_ten_and_the_hint(ten_and_eleven: Database) -> None:
+    by_code = lookup_customers(ten_and_eleven, SAMSUNG, TODAY)  # the company and 10 branches
+    assert len(by_code.customers) == 10 and by_code.has_more
+    assert by_code.customers[0].tax_code == SAMSUNG
+    by_name = lookup_customers(ten_and_eleven, "chi nhanh muoi", TODAY)  # all 19 branches
+    assert len(by_name.customers) == 10 and by_name.has_more
 
 
 def test_not_found_and_bad_queries(customers: Database) -> None:
@@ -123,7 +168,7 @@ def test_many_matches_show_the_first_names_unranked(
 
     monkeypatch.setattr(repository, "RANK_LIMIT", 5)
     result = lookup_customers(customers, "hoa binh", TODAY)
-    expected = [f"Công ty TNHH Thương mại Hòa Bình {i}" for i in range(MAX_RESULTS)]
+    expected = [f"Công ty TNHH Thương mại Hòa Bình {i}" for i in range(10)]
     assert [c.name for c in result.customers] == expected and result.has_more
     generic = lookup_customers(customers, "cong ty tnhh", TODAY)
     assert [c.name for c in generic.customers][:1] == ["Công ty TNHH Misaki Việt Nam"]
@@ -174,3 +219,88 @@ def test_name_search_uses_the_index(db: Database, query: str) -> None:
                     assert "Seq Scan" not in plan, plan
                 else:
                     assert "customer_name_fts" in plan and "SCAN customers" not in plan, plan
+
+
+def test_a_card_shows_what_is_stored(customers: Database) -> None:
+    """Every field of a lookup card, and the dates an open order, paid storage and the deletion
+    sweep put on its subscriptions."""
+    with customers.session() as session:
+        misa = session.scalar(select(Customer).where(Customer.tax_code == MISA))
+        hd001 = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-001"))
+        assert misa is not None and hd001 is not None
+        misa.owner = "U0LAN"
+        session.add(
+            storage_order(
+                "MS2611220001",
+                hd001.id,
+                misa.id,
+                status="awaiting_payment",
+                created_at=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+                payment_deadline=date(2026, 11, 25),
+                placed_by="U0STAFF",
+            )
+        )
+        archived = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-004"))
+        swept = session.scalar(select(Subscription).where(Subscription.contract_no == "HD-005"))
+        assert archived is not None and swept is not None
+        archived.storage_until = date(2027, 10, 8)
+        swept.data_deleted_on = date(2026, 11, 20)
+        ids = (misa.id, hd001.id)
+
+    card = lookup_customers(customers, MISA, TODAY).customers[0]
+    assert (card.id, card.tax_code, card.name, card.address) == (
+        ids[0],
+        "0101243150",
+        "Công ty Cổ phần MISA",
+        "Hà Nội",
+    )
+    assert (card.segment, card.budget_code, card.owner, card.is_public) == (
+        Segment.ENTERPRISE,
+        None,
+        "U0LAN",
+        False,
+    )
+    assert (card.contact_name, card.contact_email, card.contact_phone) == (
+        "Nguyễn Văn An",
+        "ketoan@example.vn",
+        "0912345678",
+    )
+    held = next(s for s in card.subscriptions if s.contract_no == "HD-001")
+    assert (held.id, held.product, held.starts_on, held.expires_on) == (
+        ids[1],
+        Product.AMIS_KT,
+        date(2024, 1, 1),
+        date(2026, 11, 10),
+    )
+    assert held.open_order_no == "MS2611220001" and not held.can_order_storage
+    assert held.lifecycle.deletion_hold_until == date(2026, 11, 25)
+    assert held.lifecycle.data_deleted_date == date(2026, 12, 11)  # 10/11 + 31 days
+
+    (misaki,) = lookup_customers(customers, "misaki", TODAY).customers[0].subscriptions
+    assert misaki.lifecycle.state is LifecycleState.ARCHIVED
+    assert misaki.lifecycle.storage_until == date(2027, 10, 8)
+    assert misaki.open_order_no is None
+    (sua,) = lookup_customers(customers, "sua viet", TODAY).customers[0].subscriptions
+    assert sua.lifecycle.state is LifecycleState.DATA_DELETED
+    assert sua.lifecycle.data_deleted_date == date(2026, 11, 20)
+
+
+def test_lookup_is_for_staff_approvers_and_finance(customers: Database, database_url: str) -> None:
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        staff_user_ids=["U0STAFF"],
+        finance_user_ids=["U0FINANCE"],
+    )
+    services = Services.create(settings)
+    authz = Authorizer(settings, NoGroups())
+    try:
+        found = lookup(services, authz, "U0FINANCE", "0101 243 150", TODAY)
+        assert [c.tax_code for c in found.customers] == [MISA, f"{MISA}-001"]
+        assert found.query.text == "0101 243 150"
+        assert found.customers[0].subscriptions[0].lifecycle.today == TODAY
+        with pytest.raises(NotAuthorized) as refused:
+            lookup(services, authz, "U0OUTSIDER", "misa", TODAY)
+        assert refused.value.key == "authz.lookup"
+    finally:
+        services.db.dispose()

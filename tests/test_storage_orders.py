@@ -25,6 +25,7 @@ from bot.storage_orders import (
     validate_invoice,
 )
 from bot.subscriptions import Product, lifecycle
+from storage.models import StorageOrder
 
 PACKAGE = StoragePackage(
     code="P12", name="Gói lưu trữ", term_months=12, unit_price=1_000_000, max_quantity=5
@@ -200,3 +201,106 @@ def test_smtp_urls() -> None:
     assert parse_smtp_url("smtp://h:587?starttls=true").starttls
     with pytest.raises(ValueError):
         parse_smtp_url("http://example.com")
+
+
+# -- the same rules with the values written out ---------------------------------------------------
+
+
+def test_tax_is_rounded_down_to_the_dong() -> None:
+    odd = PACKAGE.model_copy(
+        update={"unit_price": 1_234_567, "tax_label": "8%", "tax_rate_percent": 8}
+    )
+    pricing = price(odd, 3)  # 3,703,701 × 8% = 296,296.08
+    assert (pricing.package, pricing.quantity) == (odd, 3)
+    assert (pricing.amount, pricing.tax_amount, pricing.total) == (3_703_701, 296_296, 3_999_997)
+    assert isinstance(pricing.tax_amount, int) and isinstance(pricing.total, int)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (None, "storage.quantity_number"),
+        ("", "storage.quantity_number"),
+        ("6", "storage.quantity_range"),
+    ],
+)
+def test_quantity_errors_say_which(raw: str | None, key: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_quantity(raw, PACKAGE)
+    assert (caught.value.key, caught.value.field, caught.value.params) == (
+        key,
+        "quantity",
+        {"max": 5},
+    )
+
+
+def test_why_not_eligible_names_the_dates() -> None:
+    def refusal(card: SubscriptionCard, order: object = None) -> tuple[str, dict[str, object]]:
+        with pytest.raises(NotEligible) as caught:
+            check_eligible(card, order)  # type: ignore[arg-type]
+        return caught.value.key, caught.value.params
+
+    # TODAY is 22/11/2026.
+    assert refusal(_subscription(5, Product.IGOV)) == ("storage.not_amis", {"product": "IGOV"})
+    assert refusal(_subscription(-10)) == ("storage.active", {"expires_on": date(2026, 12, 2)})
+    assert refusal(_subscription(40)) == (
+        "storage.data_deleted",
+        {"deleted_on": date(2026, 11, 13)},
+    )
+    archived = _subscription(5, storage_until=date(2027, 11, 17))
+    assert refusal(archived) == ("storage.archived", {"storage_until": date(2027, 11, 17)})
+    order = StorageOrder(order_no="LT261120ABCDEF", payment_deadline=date(2026, 11, 23))
+    assert refusal(_subscription(5), order) == (
+        "storage.open_order",
+        {"order_no": "LT261120ABCDEF", "deadline": date(2026, 11, 23)},
+    )
+
+
+def test_invoice_fields_each_say_what_is_wrong() -> None:
+    with pytest.raises(FieldErrors) as caught:
+        validate_invoice(
+            {
+                "buyer_name": "x" * 401,
+                "buyer_tax_code": "0101243151",
+                "buyer_address": None,
+                "recipient_name": "y" * 201,
+                "invoice_email": "binh@",
+                "phone": "12345",
+            }
+        )
+    found = {
+        name: (error.key, error.field, error.params) for name, error in caught.value.errors.items()
+    }
+    assert found == {
+        "buyer_name": ("storage.field_too_long", "buyer_name", {"max": 400}),
+        "buyer_address": ("storage.field_required", "buyer_address", {}),
+        "recipient_name": ("storage.field_too_long", "recipient_name", {"max": 200}),
+        "buyer_tax_code": (
+            "tax_code.check_digit",
+            "buyer_tax_code",
+            {"value": "0101243151", "expected": 0},
+        ),
+        "invoice_email": ("email.invalid", "invoice_email", {"value": "binh@"}),
+        "phone": ("phone.invalid", "phone", {"value": "12345"}),
+    }
+
+
+def test_invoice_values_at_their_limits_are_kept_cleaned() -> None:
+    invoice = validate_invoice(
+        {
+            "buyer_name": " " + "x" * 400 + " ",
+            "buyer_tax_code": "0300 588 569",
+            "buyer_address": "Số 10,\tTân Trào  " + "a" * 470,
+            "recipient_name": "Trần  Bình",
+            "invoice_email": " Binh@MISA.com.vn ",
+            "phone": " ",
+        }
+    )
+    assert invoice.buyer_name == "x" * 400
+    assert invoice.buyer_tax_code == "0300588569"
+    assert invoice.buyer_address == "Số 10, Tân Trào " + "a" * 470
+    assert (invoice.recipient_name, invoice.invoice_email, invoice.phone) == (
+        "Trần Bình",
+        "Binh@misa.com.vn",
+        "",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import io
 
 import pytest
@@ -17,6 +18,8 @@ from bot.vietqr import (
     ParsedVietQR,
     TransferRequest,
     VietQRError,
+    _crc_table,
+    _tlv,
     build_payload,
     crc16_ccitt_false,
     fold_ascii,
@@ -349,6 +352,8 @@ def test_parse_payload_requires_napas_account() -> None:
         ("Đặng Thị Ngọc Ánh", "Dang Thi Ngoc Anh"),
         ("  MS001 -- trả   trước!! ", "MS001 tra truoc"),
         ("ưởữ ỳỷỹ", "uou yyy"),
+        ("đơn hàng đã thanh toán", "don hang da thanh toan"),  # lower-case đ: no decomposition
+        ("Ðð", "Dd"),  # eth, which looks the same and is pasted for Đ/đ
         ("", ""),
     ],
 )
@@ -425,6 +430,22 @@ def test_bad_order_numbers(order_no: str, words: str) -> None:
         purpose_for(order_no, "thanh toan")
     assert info.value.field == "order_no"
     assert words in str(info.value)
+
+
+def test_smallest_and_largest_amounts() -> None:
+    one = build_payload(TransferRequest("970416", "257678859", 1))
+    assert parse_tlv(one)["54"] == "1" and parse_tlv(one)["01"] == "12"
+    assert parse_payload(one).amount == 1
+    largest = build_payload(TransferRequest("970416", "257678859", 9_999_999_999_999))
+    assert parse_tlv(largest)["54"] == "9999999999999"
+
+
+def test_purpose_and_account_at_their_limits() -> None:
+    account = "0" * 19
+    payload = build_payload(TransferRequest("970416", account, 1000, "x" * 25))
+    assert parse_payload(payload).account_no == account
+    assert parse_tlv(payload)["62"] == "0825" + "x" * 25
+    assert purpose_for("MS1", "thanh toán đơn hàng") == "MS1 thanh toan don hang"
 
 
 def test_no_amount_makes_a_static_code() -> None:
@@ -536,3 +557,174 @@ def test_property_build_render_decode_parse_round_trip(
     assert parsed.purpose == purpose
     assert parsed.initiation == ("11" if amount is None else "12")
     assert (parsed.currency, parsed.country, parsed.service) == ("704", "VN", "QRIBFTTA")
+
+
+# ---------------------------------------------------------------------------- against outside facts
+
+
+def _element(tag: str, value: str) -> str:
+    return f"{tag}{len(value):02d}{value}"
+
+
+def _assemble(*elements: str) -> str:
+    """A payload with its CRC computed by the standard library (binascii), not by bot.vietqr."""
+    body = "".join(elements) + "6304"
+    return body + f"{binascii.crc_hqx(body.encode('ascii'), 0xFFFF):04X}"
+
+
+BENEFICIARY = _element("00", "970416") + _element("01", "257678859")
+NAPAS = _element("00", "A000000727") + _element("01", BENEFICIARY) + _element("02", "QRIBFTTA")
+
+
+@given(st.binary(max_size=300))
+def test_crc_agrees_with_the_standard_library(data: bytes) -> None:
+    # binascii.crc_hqx is CRC-CCITT without the initial value: 0xFFFF makes it CCITT-FALSE.
+    assert crc16_ccitt_false(data) == binascii.crc_hqx(data, 0xFFFF)
+
+
+def test_crc_table_agrees_with_the_standard_library() -> None:
+    # Built once at import, before a test could see a change to it: checked here directly.
+    assert _crc_table() == tuple(binascii.crc_hqx(bytes([b]), 0) for b in range(256))
+
+
+def test_a_payload_built_elsewhere_parses() -> None:
+    payload = _assemble(
+        _element("00", "01"),
+        _element("01", "12"),
+        _element("38", NAPAS),
+        _element("53", "704"),
+        _element("54", "1000.00"),  # some banks write decimals: a whole number is accepted
+        _element("58", "VN"),
+    )
+    parsed = parse_payload(payload)
+    assert (parsed.amount, parsed.crc_ok, parsed.purpose) == (1000, True, None)
+    assert (parsed.bank_bin, parsed.account_no, parsed.service) == (
+        "970416",
+        "257678859",
+        "QRIBFTTA",
+    )
+
+
+def test_missing_optional_elements_read_as_empty() -> None:
+    merchant = _element("00", "A000000727") + _element("01", BENEFICIARY)
+    parsed = parse_payload(_assemble(_element("00", "01"), _element("38", merchant)))
+    assert (parsed.initiation, parsed.service, parsed.currency, parsed.country) == (
+        "",
+        "",
+        None,
+        None,
+    )
+    assert parsed.crc_ok
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ("00020đ", "payload contains non-ASCII characters"),
+        ("000", "bad TLV header '000' at offset 0"),
+        ("0002010105AB", "element 01 at offset 6 declares 5 characters, only 2 remain"),
+        ("00020100020101", "element 00 appears twice"),
+        (_assemble(_element("00", "01")), "no merchant account information (element 38)"),
+        (
+            _assemble(_element("38", _element("00", "A000000775"))),
+            "element 38 is not a NAPAS VietQR account (GUID 'A000000775')",
+        ),
+        (_assemble(_element("38", _element("00", "A000000727"))), "no beneficiary (element 38/01)"),
+        (
+            _assemble(
+                _element(
+                    "38", _element("00", "A000000727") + _element("01", _element("00", "970416"))
+                )
+            ),
+            "beneficiary (38/01) lacks the bank BIN (00) or account (01)",
+        ),
+        (
+            _assemble(
+                _element(
+                    "38", _element("00", "A000000727") + _element("01", _element("01", "2576"))
+                )
+            ),
+            "beneficiary (38/01) lacks the bank BIN (00) or account (01)",
+        ),
+        (
+            _assemble(_element("38", NAPAS), _element("54", "1e5")),
+            "amount (54) '1e5' is not a number",
+        ),
+        (
+            _assemble(_element("38", NAPAS), _element("54", "12.5")),
+            "amount (54) '12.5' is not a whole number of VND",
+        ),
+    ],
+)
+def test_bad_payloads_say_what_is_wrong(payload: str, words: str) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        parse_payload(payload)
+    assert str(caught.value) == words
+
+
+def test_rendering_refusals_say_why() -> None:
+    for bad in ("", "0002016304đđđđ"):
+        with pytest.raises(InvalidPayload) as caught:
+            render_png(bad)
+        assert str(caught.value) == "only a non-empty ASCII payload can be rendered"
+    with pytest.raises(InvalidPayload) as caught:
+        render_png(XUANNGHIA_BAD_CRC)
+    assert str(caught.value) == "payload CRC (element 63) does not verify; refusing to render"
+    payload = build_payload(TransferRequest("970416", "257678859", 10000, "Chuyen tien"))
+    for box_size, border in [(0, 4), (8, -1)]:
+        with pytest.raises(ValueError) as refused:
+            render_png(payload, box_size=box_size, border=border)
+        assert str(refused.value) == "box_size must be >= 1 and border >= 0"
+    assert _decode_png(render_png(payload, box_size=2, border=1)) == payload
+    with (
+        Image.open(io.BytesIO(render_png(payload, box_size=1, border=0))) as tight,
+        Image.open(io.BytesIO(render_png(payload, box_size=1, border=1))) as framed,
+    ):
+        assert framed.size[0] == tight.size[0] + 2
+
+
+def test_crc_refuses_text_saying_so() -> None:
+    with pytest.raises(TypeError) as caught:
+        crc16_ccitt_false("123456789")  # type: ignore[arg-type]
+    assert str(caught.value) == "crc16_ccitt_false() takes bytes; encode the text as ASCII first"
+
+
+def test_verify_crc_needs_6304_right_before_the_crc() -> None:
+    def crc(text: str) -> str:
+        return f"{binascii.crc_hqx(text.encode('ascii'), 0xFFFF):04X}"
+
+    assert verify_crc("6304" + crc("6304"))  # the shortest: 8 characters
+    assert not verify_crc("12345678" + crc("12345678"))  # a right CRC, but no 6304 tag
+    assert not verify_crc("đ6304" + crc("6304"))  # not ASCII
+
+
+def test_an_element_holds_at_most_99_characters() -> None:
+    assert _tlv("62", "x" * 99) == "6299" + "x" * 99
+    with pytest.raises(InvalidTransfer) as caught:
+        _tlv("62", "x" * 100)
+    assert caught.value.field == "62"
+    assert str(caught.value) == "62: value of element 62 is 100 characters (max 99)"
+
+
+def test_a_purpose_that_is_not_text_is_named() -> None:
+    with pytest.raises(InvalidTransfer) as caught:
+        build_payload(TransferRequest("970416", "257678859", 1000, None))  # type: ignore[arg-type]
+    assert str(caught.value) == "purpose: purpose must be text, got None"
+    with pytest.raises(InvalidTransfer) as caught:
+        build_payload(TransferRequest("970416", "257678859", 1000, "x" * 26))
+    assert str(caught.value).endswith(
+        "at most 25 fit (it is not truncated: use purpose_for(order_no, note) to shorten only the"
+        " free text)"
+    )
+    with pytest.raises(InvalidTransfer) as caught:
+        purpose_for("MS-1")
+    assert str(caught.value).endswith("(it is the reference the bank transfer is matched by)")
+
+
+def test_purpose_fills_the_25_characters_exactly() -> None:
+    assert purpose_for("A" * 23, "xy") == "A" * 23 + " x"  # room for one character
+    assert purpose_for("MS1", "a" * 21) == "MS1 " + "a" * 21  # the note fits exactly
+    # The cut falls on a space: both words are whole, both are kept.
+    assert purpose_for("MS1", "aaaaa " + "b" * 15 + " ccc") == "MS1 aaaaa " + "b" * 15
+    # The cut falls inside a word: the word goes.
+    assert purpose_for("MS1", "aaaaa " + "b" * 16) == "MS1 aaaaa"

@@ -4,7 +4,6 @@ one notice)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from bot.importer import import_file
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from storage.db import Database
-from storage.models import AuditEvent, LicenceRequest, StorageOrder
+from storage.models import AuditEvent, LicenceRequest, OutboxMessage, StorageOrder
 from tests.conftest import bot_env
 from tests.e2e import igov_steps as igov
 from tests.e2e.storage_steps import BANK, MISA, open_form, order_message, order_number
@@ -24,6 +23,7 @@ from tests.factories import row, write_csv
 from tests.igov_data import PUBLIC, import_igov_customers
 from tests.rig.bot_process import SIGNING_SECRET, BotProcess
 from tests.rig.smtp import SmtpSink
+from tests.waiting import wait_until
 
 CHANNEL = "C_SUPPORT"
 
@@ -84,6 +84,17 @@ def count(database: Database, statement: object) -> int:
         return session.execute(statement).scalar_one()  # type: ignore[call-overload]
 
 
+def in_flight(fake_slack: FakeSlack, method: str) -> None:
+    """The bot's call of `method` reached Slack, which is still working on it (a delay fault)."""
+    wait_until(lambda: method not in fake_slack.pending_faults(), 30, f"the bot calls {method}")
+
+
+def delivered(database: Database) -> None:
+    """The outbox holds nothing more to deliver: a duplicate would have been sent by now."""
+    waiting = select(func.count()).where(OutboxMessage.status == "pending")
+    wait_until(lambda: count(database, waiting) == 0, 60, "the outbox drained")
+
+
 def test_killed_while_posting_the_order(
     deployment: tuple[Bot, SmtpSink, Database], fake_slack: FakeSlack
 ) -> None:
@@ -96,7 +107,7 @@ def test_killed_while_posting_the_order(
     mark = fake_slack.mark()
     submitted = {"invoice_email": "ketoan@misa.com.vn", "quantity": "2"}
     assert slack.check_ack(slack.view_submission(view, submitted, user_id="U_STAFF")) is None
-    time.sleep(1.0)
+    in_flight(fake_slack, "chat.postMessage")
     bot.kill()
     message = order_message(fake_slack, mark)  # Slack did post it, after the bot died
     order_no = order_number(message)
@@ -104,7 +115,7 @@ def test_killed_while_posting_the_order(
     bot.start()
     email = smtp.wait_for(lambda m: order_no in m["Subject"], timeout=60)
     fake_slack.wait_for("files.completeUploadExternal", after=mark, timeout=30)
-    time.sleep(3)  # any duplicate would have been delivered by now
+    delivered(database)
     posts = [
         c
         for c in fake_slack.calls[mark:]
@@ -140,8 +151,7 @@ def test_killed_while_publishing_a_decision(
         ).status_code
         == 200
     )
-    fake_slack.wait_for("chat.update", after=mark, timeout=15)
-    time.sleep(0.3)
+    in_flight(fake_slack, "chat.update")
     bot.kill()
 
     slack = bot.start()
@@ -162,7 +172,7 @@ def test_killed_while_publishing_a_decision(
         channel_id=igov.APPROVALS,
     )
     igov.refusal(fake_slack, responses, igov.BOSS2)
-    time.sleep(3)
+    delivered(database)
     notices = [
         c
         for c in fake_slack.calls[mark:]

@@ -9,8 +9,8 @@ side effect has arrived exactly once.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +54,7 @@ from tests.factories import row, tax_code, write_csv
 from tests.igov_data import PDF, PNG, PUBLIC, PUBLIC_2, igov_rows
 from tests.rig.bot_process import BotProcess
 from tests.rig.smtp import SmtpSink
+from tests.waiting import wait_until
 
 # Web API calls give up after this long; a "timeout" fault answers later than that.
 TIMEOUT = 1.5
@@ -69,6 +70,9 @@ KINDS: dict[str, dict[str, Any]] = {
     "timeout past the trigger": {"delay": PAST_TRIGGER},
 }
 SUPPORT = "C_SUPPORT"
+# What the bot logs when it gives up telling a person, or pushing the module form.
+NOT_TOLD = "could not tell the person"
+NOT_PUSHED = "module form not pushed"
 UNEXPECTED = ("Có lỗi ngoài dự kiến", "Something unexpected went wrong")
 
 
@@ -133,20 +137,14 @@ def sqlite_only(module_database_url: str) -> None:
 def faults_met(fake_slack: FakeSlack) -> Iterator[None]:
     """Every fault a test injects is met by the call it was meant for, never by the next test."""
     yield
-    deadline = time.monotonic() + 5
-    while fake_slack.pending_faults() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with contextlib.suppress(AssertionError):
+        wait_until(lambda: not fake_slack.pending_faults(), 5, "every fault met")
     assert fake_slack.pending_faults(clear=True) == {}, "faults no call met"
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
+def gave_up(bot: BotProcess, line: str, before: int) -> None:
+    """The bot logged `line` once more than `before` times: it stopped trying."""
+    wait_until(lambda: bot.logs().count(line) > before, 20, f"the bot logs {line!r}")
 
 
 def quiet(db: Database) -> None:
@@ -481,7 +479,8 @@ def test_totals_not_refreshed_still_order_what_was_typed(
     quantity typed. Its QR meets the upload URL's 500 or 503 on the way (see UPLOAD_ELSEWHERE)."""
     quiet(db)
     # Down: every retry fails; slow: the one call times out (a timeout is not retried).
-    fake_slack.fail_next("views.update", times=1 if kind == "timeout" else DOWN, **KINDS[kind])
+    injected = 1 if kind == "timeout" else DOWN
+    fake_slack.fail_next("views.update", times=injected, **KINDS[kind])
     inject(fake_slack, "upload", "500" if kind == "503" else "503")
     mark = fake_slack.mark()
     user = f"U0TOTALS{kind}"
@@ -496,7 +495,11 @@ def test_totals_not_refreshed_still_order_what_was_typed(
     )
     slack.block_action("storage_order.quantity", "4", view=view, user_id=user)
     values = {"invoice_email": "ketoan@example.vn", "quantity": "4"}
-    time.sleep(0.2)
+    wait_until(
+        lambda: fake_slack.pending_faults().get("views.update", 0) < injected,
+        10,
+        "the bot tries to refresh the totals",
+    )
     assert slack.check_ack(slack.view_submission(view, values, user_id=user)) is None
     call = fake_slack.wait_for(
         "chat.postMessage", lambda c: c.ok and "4.000.000 đ" in str(c.params), after=mark
@@ -511,7 +514,12 @@ def test_totals_not_refreshed_still_order_what_was_typed(
 
 @pytest.mark.parametrize("kind", ["500", "429", "reset", "timeout", "down"])
 def test_a_private_note_through_response_url(
-    slack: SignedSlack, fake_slack: FakeSlack, db: Database, kind: str, sqlite_only: None
+    slack: SignedSlack,
+    fake_slack: FakeSlack,
+    db: Database,
+    bot: BotProcess,
+    kind: str,
+    sqlite_only: None,
 ) -> None:
     """A refusal told through response_url: a blip is tried again; an outage is logged (the
     button can be clicked again), and the listener does not crash."""
@@ -521,10 +529,11 @@ def test_a_private_note_through_response_url(
     else:
         inject(fake_slack, "response_url", kind)
     posts = len(fake_slack.responses)
+    not_told = bot.logs().count(NOT_TOLD)
     # A button from a message that predates a change: answered with a private note.
     slack.block_action("storage_order.start", "not-ours", channel_id=SUPPORT, user_id=user)
     if kind == "down":
-        time.sleep(1.5)
+        gave_up(bot, NOT_TOLD, not_told)
         assert [p for p in fake_slack.responses[posts:] if p.user_id == user] == []
         slack.block_action("storage_order.start", "not-ours", channel_id=SUPPORT, user_id=user)
     assert "Nút này đã cũ" in told(fake_slack, user, posts)
@@ -549,6 +558,7 @@ def module_form_parent(
 def test_a_module_form_when_slack_falters(
     slack: SignedSlack,
     fake_slack: FakeSlack,
+    bot: BotProcess,
     module_form_parent: dict[str, Any],
     kind: str,
     sqlite_only: None,
@@ -561,9 +571,12 @@ def test_a_module_form_when_slack_falters(
     push = KINDS["timeout past the trigger"] if kind == "timeout" else KINDS.get(kind, down)
     fake.fail_next("views.push", **push)
     mark = fake.mark()
+    not_pushed = bot.logs().count(NOT_PUSHED)
     slack.click(view, "license_request.module_info", block_id="module_KT_NS", user_id=LEAD)
     if kind in ("timeout", "down"):  # not pushed; the button works again
-        time.sleep(PAST_TRIGGER if kind == "timeout" else 2.5)
+        gave_up(bot, NOT_PUSHED, not_pushed)
+        if kind == "timeout":  # and Slack, done with the late call, did not push it either
+            fake.wait_for("views.push", after=mark, timeout=10)
         assert fake.current_view(LEAD)["id"] == view["id"]
         mark = fake.mark()
         slack.click(view, "license_request.module_info", block_id="module_KT_NS", user_id=LEAD)

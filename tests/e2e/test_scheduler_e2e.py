@@ -17,13 +17,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.importer import import_file
 from slack_emulator import FakeSlack
 from storage.db import Database
+from storage.models import OutboxMessage
 from tests.conftest import bot_env
 from tests.factories import row, tax_code, write_csv
 from tests.rig.bot_process import BotProcess
+from tests.waiting import holds_for, wait_until
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OWNER, SALES = "U0LAN", "C0SALES"
@@ -77,11 +80,13 @@ class SchedulerProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while "scheduler started" not in self.logs():
-            assert self.process.poll() is None, self.logs()
-            assert time.monotonic() < deadline, self.logs()
-            time.sleep(0.05)
+        process = self.process
+
+        def started() -> bool:
+            assert process.poll() is None, self.logs()
+            return "scheduler started" in self.logs()
+
+        wait_until(started, timeout, "the scheduler starts")
         return self
 
     def logs(self) -> str:
@@ -93,8 +98,24 @@ class SchedulerProcess:
         assert self.process.wait(timeout=20) == 0, self.logs()
 
 
-def wait_until(moment: datetime) -> None:
+def sleep_until(moment: datetime) -> None:
+    """Let the clock reach `moment` (a run falls due while the process is down)."""
     time.sleep(max((moment - local_now()).total_seconds(), 0))
+
+
+def outbox_drained(database_url: str) -> None:
+    """Everything the run queued was delivered."""
+    db = Database(database_url)
+    waiting = select(func.count()).where(OutboxMessage.status == "pending")
+    try:
+
+        def drained() -> bool:
+            with db.session() as session:
+                return not session.scalar(waiting)
+
+        wait_until(drained, 20, "the outbox drained")
+    finally:
+        db.dispose()
 
 
 def reminder_posts(fake: FakeSlack) -> list[str]:
@@ -113,7 +134,7 @@ def jobs_list(env: dict[str, str]) -> str:
 
 
 def test_a_run_missed_while_stopped_is_caught_up_once(
-    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path, database_url: str
 ) -> None:
     due = in_seconds(8)
     if due.second == 0:  # a time on the minute is listed as HH:MM
@@ -130,11 +151,12 @@ def test_a_run_missed_while_stopped_is_caught_up_once(
     assert f"{due:%H:%M %d/%m/%Y}" in listed
 
     # Down when the run falls due; started again, it runs the missed job once.
-    wait_until(due + timedelta(seconds=1))
+    sleep_until(due + timedelta(seconds=1))
     scheduler.start()
     fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == SALES, timeout=20)
     fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == "D" + OWNER)
-    time.sleep(1.0)
+    wait_until(lambda: "job expiry-reminders as of" in scheduler.logs(), 20, "the job's report")
+    outbox_drained(database_url)
     scheduler.stop()
     logs = scheduler.logs()
     assert logs.count(": 2 due, 2 reminders claimed") == 1
@@ -144,7 +166,8 @@ def test_a_run_missed_while_stopped_is_caught_up_once(
 
     # Restarted again the same day: the job now waits for tomorrow; nothing is sent twice.
     scheduler.start()
-    time.sleep(2.0)
+    # Nothing to wait for: a catch-up would run at once, so two quiet seconds show there is none.
+    holds_for(lambda: "job expiry-reminders" not in scheduler.logs(), 2.0, "no second run")
     scheduler.stop()
     assert "job expiry-reminders" not in scheduler.logs()
     assert reminder_posts(fake_slack) == [SALES, "D" + OWNER]
@@ -159,7 +182,7 @@ def test_serve_runs_the_scheduler_unless_told_not_to(
     due = in_seconds(5)
     quiet = BotProcess({**env, "REMINDER_TIME": f"{due:%H:%M:%S}"}, tmp_path / "quiet.log")
     quiet.start("--no-scheduler")
-    wait_until(due + timedelta(seconds=1.5))
+    sleep_until(due + timedelta(seconds=1.5))
     quiet.stop()
     assert reminder_posts(fake_slack) == []
 
