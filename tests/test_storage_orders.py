@@ -257,7 +257,7 @@ def test_why_not_eligible_names_the_dates() -> None:
 
 
 def test_invoice_fields_each_say_what_is_wrong() -> None:
-    with pytest.raises(FieldErrors) as caught:
+    with pytest.raises(InvalidFields) as caught:
         validate_invoice(
             {
                 "buyer_name": "x" * 401,
