@@ -311,7 +311,7 @@ def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack)
     reply = texts(slack.check_ack(slack.command("license NOPE-1", user_id="U0ENGLISH")))
     assert "Nothing found for `NOPE-1`: no licence request, iGOV order or contract" in reply
     help_text = texts(slack.check_ack(slack.command("help", user_id="U0ENGLISH")))
-    assert "/misa igov <tax code>" in help_text and "/misa pending" in help_text
+    assert "/misa igov &lt;tax code&gt;" in help_text and "/misa pending" in help_text
 
 
 def test_every_web_api_call_was_accepted_and_logs_are_clean(

@@ -88,7 +88,9 @@ def deployment(
     url = server.create_database()
     home = tmp_path_factory.mktemp("instances")
     fake_slack.set_usergroup("S_APPROVERS", [BOSS2, LEAD])
-    reminder_due = (now + timedelta(seconds=20)).replace(microsecond=0)
+    # Far enough ahead for three processes to start on a busy machine (a run time already
+    # past when the scheduler starts would wait a day).
+    reminder_due = (now + timedelta(seconds=40)).replace(microsecond=0)
     env = bot_env(
         url,
         fake_slack,
