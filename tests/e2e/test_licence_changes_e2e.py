@@ -3,6 +3,7 @@ refusals for the wrong people, through `python -m bot serve` over signed HTTP.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -239,6 +240,43 @@ def test_withdrawn_requests_free_the_order_and_count_for_nothing(
     assert post.body.get("replace_original") is True and code2 not in texts(post.body)
     wait_update(fake, APPROVALS, message2["ts"], "Đã rút", mark)
     assert request_status(db, code2) == "withdrawn"
+
+
+def test_a_withdrawal_and_an_approval_that_cross_give_exactly_one(
+    slack: SignedSlack, fake_slack: FakeSlack, db: Database
+) -> None:
+    fake = fake_slack
+    code, message = send_request(
+        slack, fake, open_request(slack, fake, place_order(slack, fake, PUBLIC_2, kt=1, vps=0))
+    )
+    rid = request_id(db, code)
+    mark = fake.mark()
+    barrier = threading.Barrier(2)
+
+    def approve() -> None:
+        barrier.wait()
+        slack.click(message, "license.approve", user_id=BOSS)
+
+    def withdraw() -> None:
+        barrier.wait()
+        value = RequestRef(request_id=rid).encode()
+        slack.block_action("license.withdraw", value, user_id=LEAD, channel_id=APPROVALS)
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=withdraw)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    decided = wait_update(fake, APPROVALS, message["ts"], "> đã ", mark)
+    assert action_ids(decided) == []
+    with db.session() as session:
+        closing = select(func.count()).where(
+            AuditEvent.entity_type == "licence_request",
+            AuditEvent.entity_id == rid,
+            AuditEvent.from_status == "pending",
+        )
+        assert session.scalar(closing) == 1
+    assert request_status(db, code) in ("approved", "withdrawn")
 
 
 def request_status(db: Database, code: str) -> str | None:
