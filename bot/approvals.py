@@ -8,9 +8,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
-from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotFound
+from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotAuthorized, NotFound
 from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_update, utc_now
-from bot.licence_cards import APPROVED, PENDING, REJECTED, REQUEST, RequestCard, request_card
+from bot.licence_cards import (
+    APPROVED,
+    PENDING,
+    REJECTED,
+    REQUEST,
+    RETURNED,
+    RequestCard,
+    request_card,
+)
 from bot.licences import load_request
 from bot.outbox import enqueue
 from bot.outbox_messages import ApprovalUpdate, RequesterNotice
@@ -23,8 +31,11 @@ from storage.repositories import licences as repo
 REASON_MAX = 2000
 
 
-def _refusal(request: models.LicenceRequest, actor: str) -> Exception:
+def decision_refusal(request: models.LicenceRequest, actor: str) -> Exception:
     """Why a decision on `request` by `actor` did not happen."""
+    if request.status == RETURNED:
+        user = request.returned_by or ""
+        return DomainError("approval.already_returned", code=request.code, user=user)
     if request.status != PENDING:
         return AlreadyDecided(
             "approval.already_decided",
@@ -49,13 +60,16 @@ def check_can_decide(
         if request is None:
             raise NotFound("approval.request_not_found")
         if request.status != PENDING or request.requested_by == actor:
-            raise _refusal(request, actor)
+            raise decision_refusal(request, actor)
         return request_card(session, request)
 
 
-def clean_reason(raw: str | None) -> str:
+def clean_reason(raw: str | None, *, changes: bool = False) -> str:
+    """A rejection's reason (or, with `changes`, what a returned request needs), cleaned."""
     # Control characters go (PostgreSQL text cannot even hold NUL); line breaks stay.
     reason = clean_text(raw or "", REASON_MAX + 1)
+    if not reason and changes:
+        raise InvalidInput("approval.changes_required", field="reason")
     if not reason:
         raise InvalidInput("approval.reason_required", field="reason")
     if len(reason) > REASON_MAX:
@@ -91,7 +105,7 @@ def decide(
         if request is None:
             raise NotFound("approval.request_not_found")
         if not won:
-            raise _refusal(request, actor)
+            raise decision_refusal(request, actor)
         details: dict[str, Any] = {"code": request.code}
         if clean:
             details["reason"] = clean

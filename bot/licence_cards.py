@@ -16,6 +16,8 @@ from storage.repositories import licences as repo
 
 REQUEST = "licence_request"  # audit entity type
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+RETURNED, WITHDRAWN = "returned", "withdrawn"  # for changes (by an approver); by the requester
+OPEN = (PENDING, RETURNED)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,18 @@ class DocumentInfo:
     mimetype: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    entity_type: str
+    reference: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -76,22 +90,24 @@ class RequestCard:
     reject_reason: str | None
     approval_channel: str | None
     approval_ts: str | None
+    returned_by: str | None = None
+    returned_at: datetime | None = None
+    return_reason: str | None = None
+    # The request's own state changes, oldest first (its order's are not included).
+    history: tuple[HistoryEntry, ...] = ()
 
     @property
     def is_pending(self) -> bool:
         return self.status == PENDING
 
+    @property
+    def is_open(self) -> bool:
+        """Not decided yet: the requester may still withdraw it."""
+        return self.status in OPEN
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str
-    entity_type: str
-    reference: str
-    action: str
-    from_status: str | None
-    to_status: str | None
-    details: dict[str, Any]
+    @property
+    def was_returned(self) -> bool:
+        return self.returned_at is not None
 
 
 def module_line(module: models.LicenceRequestModule) -> ModuleLine:
@@ -141,6 +157,12 @@ def request_card(session: Session, request: models.LicenceRequest) -> RequestCar
         reject_reason=request.reject_reason,
         approval_channel=request.approval_channel,
         approval_ts=request.approval_ts,
+        returned_by=request.returned_by,
+        returned_at=request.returned_at,
+        return_reason=request.return_reason,
+        history=tuple(_entries(audit.history(session, REQUEST, request.id), REQUEST, request.code))
+        if request.returned_at is not None
+        else (),
     )
 
 
@@ -152,16 +174,21 @@ def history(session: Session, request: models.LicenceRequest) -> list[HistoryEnt
     ]
     entries += [(event, ORDER, order.order_no) for event in audit.history(session, ORDER, order.id)]
     entries.sort(key=lambda item: item[0].id)  # one table: ids are the order of events
-    return [
-        HistoryEntry(
-            at=event.at,
-            actor=event.actor,
-            entity_type=entity,
-            reference=reference,
-            action=event.action,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            details=dict(event.details or {}),
-        )
-        for event, entity, reference in entries
-    ]
+    return [_entry(event, entity, reference) for event, entity, reference in entries]
+
+
+def _entry(event: Any, entity: str, reference: str) -> HistoryEntry:
+    return HistoryEntry(
+        at=event.at,
+        actor=event.actor,
+        entity_type=entity,
+        reference=reference,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        details=dict(event.details or {}),
+    )
+
+
+def _entries(events: Any, entity: str, reference: str) -> list[HistoryEntry]:
+    return [_entry(event, entity, reference) for event in events]

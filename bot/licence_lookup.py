@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput, NotFound
-from bot.licence_cards import HistoryEntry, RequestCard, history, request_card
+from bot.licence_cards import OPEN, HistoryEntry, RequestCard, history, request_card
 from bot.services import Services
 from bot.text import clean_line
 from storage.repositories import licences as repo
@@ -79,8 +79,10 @@ def find_licences(services: Services, authz: Authorizer, actor: str, raw: str) -
 def pending_requests(
     services: Services, authz: Authorizer, actor: str, limit: int = 10
 ) -> tuple[list[RequestCard], int]:
-    """Requests waiting for a decision, oldest first, and how many there are in all."""
+    """Requests not decided yet (waiting for an approver, or returned to their requester for
+    changes), oldest first, and how many there are in all."""
     authz.require(actor, Permission.LOOKUP)
     with services.db.session() as session:
-        cards = [request_card(session, r) for r in repo.pending_requests(session, limit)]
-        return cards, repo.count_pending(session)
+        waiting = repo.pending_requests(session, limit, OPEN)
+        cards = [request_card(session, r) for r in waiting]
+        return cards, repo.count_pending(session, OPEN)

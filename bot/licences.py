@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -63,9 +64,13 @@ class RequestDraft:
         return next((m for m in self.modules if m.code == code), None)
 
 
-def _draft(session: Session, order: models.IgovOrder, cat: IgovCatalogue) -> RequestDraft:
+def _draft(
+    session: Session, order: models.IgovOrder, cat: IgovCatalogue, *, editing: bool = False
+) -> RequestDraft:
+    """The form for a new request from `order` (which must be free), or for editing the
+    request it holds (`editing`: the order stays `requested` while its request is returned)."""
     card = order_card(session, order, cat)
-    if order.status != SAVED:
+    if order.status != (REQUESTED if editing else SAVED):
         latest = card.latest_request
         raise NotEligible(
             "request.order_has_request",
@@ -105,6 +110,11 @@ def _draft(session: Session, order: models.IgovOrder, cat: IgovCatalogue) -> Req
             "contact_phone": customer.contact_phone,
         },
     )
+
+
+def draft_for_edit(services: Services, session: Session, order_id: int) -> RequestDraft:
+    """The form for editing the returned request that `order_id` holds."""
+    return _draft(session, existing_order(session, order_id), catalogue(services), editing=True)
 
 
 def prepare_request(services: Services, order_id: int) -> RequestDraft:
@@ -269,31 +279,8 @@ def _save(
             "created_at": now,
             "updated_at": now,
         },
-        [
-            {
-                "package": m.package.value,
-                "module_code": m.code,
-                "module_name": m.name,
-                "months": m.months,
-                "quantity_previous": m.previous,
-                "quantity_bought": m.bought,
-                "quantity_total": m.total,
-                "extra_info": dict(m.extra),
-            }
-            for m in valid.modules
-        ],
-        [
-            {
-                "kind": d.kind.value,
-                "slack_file_id": d.slack_file_id,
-                "name": d.name[:255],
-                "mimetype": d.mimetype,
-                "size": d.size,
-                "sha256": d.sha256,
-                "content": d.content,
-            }
-            for d in documents
-        ],
+        module_rows(valid),
+        document_rows(documents),
     )
     if not repo.move_order(session, order.id, SAVED, REQUESTED):
         # Someone else sent a request from this order meanwhile: roll everything back.
@@ -323,6 +310,37 @@ def _save(
     enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{request.id}")
     enqueue_order_update(session, order.id, now)
     return request.id
+
+
+def module_rows(valid: ValidRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "package": m.package.value,
+            "module_code": m.code,
+            "module_name": m.name,
+            "months": m.months,
+            "quantity_previous": m.previous,
+            "quantity_bought": m.bought,
+            "quantity_total": m.total,
+            "extra_info": dict(m.extra),
+        }
+        for m in valid.modules
+    ]
+
+
+def document_rows(documents: Sequence[Document]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": d.kind.value,
+            "slack_file_id": d.slack_file_id,
+            "name": d.name[:255],
+            "mimetype": d.mimetype,
+            "size": d.size,
+            "sha256": d.sha256,
+            "content": d.content,
+        }
+        for d in documents
+    ]
 
 
 def request_for_submission(services: Services, submission_key: str) -> RequestCard | None:

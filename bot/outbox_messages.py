@@ -244,3 +244,21 @@ class PaymentReminder(Message):
     payment_deadline: date
     days: int
     link: str | None = None
+
+
+# Licence requests returned for changes (bot/licence_changes.py, handlers/licence_changes.py).
+
+
+class ReturnedNotice(Message):
+    """Tell who asked for a licence that it was returned for changes, with the edit button."""
+
+    kind = "licence.notify_returned"
+    request_id: int
+
+
+class ApprovalDocuments(Message):
+    """The documents a resubmission replaced, in the approval message's thread."""
+
+    kind = "licence.post_documents"
+    request_id: int
+    kinds: tuple[str, ...]

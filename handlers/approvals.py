@@ -41,12 +41,11 @@ PENDING_SHOWN = 10
 def license_reply(ctx: Context, t: Translator, user_id: str, query: str) -> Reply:
     """A request (with buttons for an approver who did not send it) or the list of them."""
     found = find_licences(ctx.services, ctx.authz, user_id, query)
-    can_decide = (
-        len(found.requests) == 1
-        and found.requests[0].requested_by != user_id
-        and ctx.authz.is_approver(user_id)
-    )
-    blocks = lookup_blocks(t, found, ctx.services.settings.tz, can_decide=can_decide)
+    one = found.requests[0] if len(found.requests) == 1 else None
+    can_decide = one is not None and one.requested_by != user_id and ctx.authz.is_approver(user_id)
+    own = one is not None and one.requested_by == user_id
+    tz = ctx.services.settings.tz
+    blocks = lookup_blocks(t, found, tz, can_decide=can_decide, own=own)
     return Reply(text=t("approval.list_title", query=escape(found.query)), blocks=blocks)
 
 

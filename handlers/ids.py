@@ -127,3 +127,24 @@ class Keyed(StrEnum):
 def keyed(prefix: StrEnum, key: object) -> str:
     """A block id made unique in its message by the thing it is about: `order:42`."""
     return f"{prefix}{key}"
+
+
+# -- Licence requests returned for changes, edited, withdrawn -------------------------------------
+
+
+class LicenceChangesAction(StrEnum):
+    REQUEST_CHANGES = "license.request_changes"  # approval message, next to approve / reject
+    WITHDRAW = "license.withdraw"  # the requester's DM and replies, while the request is open
+    EDIT = "license_request.edit"  # the requester's DM: opens license_request prefilled
+
+
+class LicenceChangesCallback(StrEnum):
+    LICENSE_CHANGES = "license_changes"
+
+
+class LicenceChangesInput(StrEnum):
+    REASON = "reason"
+
+
+class LicenceChangesBlock(StrEnum):
+    OWN_ACTIONS = "own:"  # the requester's buttons on their request (keyed with its id)

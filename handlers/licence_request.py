@@ -10,6 +10,8 @@ from slack_bolt import App
 from bot.documents import DocumentKind
 from bot.errors import DomainError, InvalidFields
 from bot.i18n import Translator
+from bot.licence_cards import RequestCard
+from bot.licence_changes import check_edit, prepare_edit, resubmit_request
 from bot.licences import (
     RequestDraft,
     RequestForm,
@@ -53,10 +55,27 @@ def request_form(values: dict[str, Any], state: RequestFormState) -> RequestForm
     )
 
 
-def request_view(it: Interaction[Any], draft: RequestDraft, state: RequestFormState) -> Any:
-    """The request form with `state` sealed in it (MetadataError when it no longer fits)."""
+def request_view(
+    it: Interaction[Any],
+    draft: RequestDraft,
+    state: RequestFormState,
+    *,
+    edit: RequestCard | None = None,
+) -> Any:
+    """The request form with `state` sealed in it (MetadataError when it no longer fits);
+    `edit`: the returned request it edits, to prefill it."""
     max_mb = it.services.settings.licence_document_max_mb
-    return request_modal(it.t, draft, state, it.seal(state), max_mb)
+    return request_modal(it.t, draft, state, it.seal(state), max_mb, edit=edit)
+
+
+def form_of(
+    it: Interaction[Any], state: RequestFormState
+) -> tuple[RequestDraft, RequestCard | None]:
+    """The form's draft: of a new request from the order, or of the returned request edited."""
+    if state.request_id is None:
+        return prepare_request(it.services, state.order_id), None
+    edit = prepare_edit(it.services, state.request_id, it.user)
+    return edit.draft, edit.request
 
 
 def _done(t: Translator, text: str) -> dict[str, Any]:
@@ -82,7 +101,7 @@ def on_start(it: Interaction[IgovOrderRef]) -> None:
 def on_module_info(it: Interaction[RequestFormState]) -> None:
     """A module's "extra information" button: its modal, pushed over the request form."""
     state = it.meta
-    module = prepare_request(it.services, state.order_id).module(it.value)
+    module = form_of(it, state)[0].module(it.value)
     if module is None:
         return  # the order changed under the form; submitting it says why
     meta = ModuleFormState(parent_view_id=it.view["id"], module=it.value, parent=state)
@@ -100,7 +119,7 @@ def on_module_saved(it: Interaction[ModuleFormState]) -> None:
     if not first:
         return None
     meta = it.meta
-    draft = prepare_request(it.services, meta.parent.order_id)
+    draft, edit = form_of(it, meta.parent)
     module = draft.module(meta.module)
     if module is None:
         return None
@@ -114,9 +133,9 @@ def on_module_saved(it: Interaction[ModuleFormState]) -> None:
         extra[module.code] = cleaned
     else:
         extra.pop(module.code, None)
-    state = RequestFormState(order_id=meta.parent.order_id, extra=extra)
+    state = meta.parent.model_copy(update={"extra": extra})
     try:
-        parent = request_view(it, draft, state)
+        parent = request_view(it, draft, state, edit=edit)
     except MetadataError as exc:  # the extra information no longer fits the form's metadata
         raise InvalidFields({first: DomainError("request.extra_too_long")}) from exc
     try:
@@ -139,6 +158,8 @@ def on_submit(it: Interaction[RequestFormState]) -> dict[str, Any]:
     if done is not None:  # the same view again (a retry, a double click): same answer
         return saved_view(it, done.code)
     attached = {kind: _file_id(it.state, block_id) for kind, block_id in FILE_INPUTS}
+    if it.meta.request_id is not None:
+        return _resubmit(it, it.meta.request_id, submitted, attached, key)
     files = check_request(services, submitted, attached)  # nothing downloaded unless all is right
     documents = download_documents(
         it.ctx.slack.client,
@@ -148,6 +169,35 @@ def on_submit(it: Interaction[RequestFormState]) -> dict[str, Any]:
     )
     card = submit_request(
         services, submitted, documents, authz=it.ctx.authz, submission_key=key, user=it.user
+    )
+    return saved_view(it, card.code)
+
+
+def _resubmit(
+    it: Interaction[RequestFormState],
+    request_id: int,
+    submitted: RequestForm,
+    attached: dict[DocumentKind, str | None],
+    key: str,
+) -> dict[str, Any]:
+    """A returned request, edited: the documents given replace those kept; pending again."""
+    services = it.services
+    files = check_edit(services, request_id, submitted, attached, it.user)
+    documents = []
+    if files:
+        documents = download_documents(
+            it.ctx.slack.client,
+            [Wanted(kind, file_id) for kind, file_id in files.items()],
+            max_bytes=services.settings.licence_document_max_mb * 1_048_576,
+            budget=DOWNLOAD_BUDGET,
+        )
+    card = resubmit_request(
+        services,
+        request_id=request_id,
+        form=submitted,
+        documents=documents,
+        submission_key=key,
+        user=it.user,
     )
     return saved_view(it, card.code)
 

@@ -97,7 +97,7 @@ class RequestRef(Metadata):
     """
 
     request_id: int
-    source: Literal["pending", "lookup"] | None = None
+    source: Literal["pending", "lookup", "notice"] | None = None
 
 
 class OrderFormState(Metadata):
@@ -107,10 +107,12 @@ class OrderFormState(Metadata):
 
 
 class RequestFormState(Metadata):
-    """The license_request modal: its order, and the extra information entered per module."""
+    """The license_request modal: its order, and the extra information entered per module;
+    `request_id` when it edits a request returned for changes."""
 
     order_id: int
     extra: dict[str, dict[str, str]] = Field(default_factory=dict)
+    request_id: int | None = None
 
 
 class ModuleFormState(Metadata):
@@ -169,3 +171,9 @@ class FormSeal:
         if owner != user_id:
             raise NotYourForm(f"{kind.__name__} of {owner} submitted by {user_id!r:.40}")
         return kind.decode(body)
+
+
+class ChangesFormState(Metadata):
+    """The license_changes modal (what the requester must add or correct)."""
+
+    request_id: int

@@ -28,6 +28,7 @@ FORM_RULES = {
     "approvals": INPUT,
     "igov_orders": REFUSALS,
     "licences": REFUSALS,
+    "licence_changes": REFUSALS | {"DomainError"},
 }
 BUILT_BY_HANDLERS = {"InvalidInput", "DomainError"}
 # Answered in the command's ephemeral message (mrkdwn), never under a form input.

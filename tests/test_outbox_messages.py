@@ -73,6 +73,8 @@ STORED: dict[str, dict[str, Any]] = {
         "days": 3,
         "link": None,
     },
+    "licence.notify_returned": {"request_id": 3},
+    "licence.post_documents": {"request_id": 3, "kinds": ["decision"]},
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 

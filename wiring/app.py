@@ -27,6 +27,7 @@ from handlers import (
     exports,
     home,
     igov,
+    licence_changes,
     licence_request,
     order_page,
     reminders,
@@ -49,6 +50,7 @@ FLOWS: tuple[Any, ...] = (
     igov,
     licence_request,
     approvals,
+    licence_changes,
     reminders,
     exports,
 )

@@ -7,21 +7,40 @@ from typing import Literal
 
 from bot.i18n import Translator
 from bot.igov_orders import ORDER
-from bot.licence_cards import APPROVED, PENDING, REJECTED, HistoryEntry, RequestCard
+from bot.licence_cards import (
+    APPROVED,
+    PENDING,
+    REJECTED,
+    RETURNED,
+    WITHDRAWN,
+    HistoryEntry,
+    RequestCard,
+)
 from bot.licence_lookup import LicenceLookup
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.licence_request import extra_text
-from handlers.ids import Action, Callback, Keyed, keyed
+from handlers.ids import (
+    Action,
+    Callback,
+    Keyed,
+    LicenceChangesAction,
+    LicenceChangesBlock,
+    LicenceChangesCallback,
+    LicenceChangesInput,
+    keyed,
+)
 from handlers.ids import LicenceRejectInput as Input
 from handlers.metadata import RequestRef
 
-Source = Literal["pending", "lookup"] | None
+Source = Literal["pending", "lookup", "notice"] | None
 
 STATUS_ICON = {
     PENDING: ":hourglass_flowing_sand:",
     APPROVED: ":white_check_mark:",
     REJECTED: ":x:",
+    RETURNED: ":leftwards_arrow_with_hook:",
+    WITHDRAWN: ":heavy_minus_sign:",
 }
 
 
@@ -35,13 +54,30 @@ def size_text(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1_048_576 else f"{size / 1_048_576:.1f} MB"
 
 
+def returned_text(t: Translator, card: RequestCard, tz: tzinfo) -> str:
+    """Who returned the request for changes, when, and what is missing."""
+    if card.returned_by is None or card.returned_at is None:
+        return ""
+    return t(
+        "approval.returned_by",
+        user=card.returned_by,
+        at=t.moment(card.returned_at, tz),
+        reason=escape(card.return_reason or ""),
+    )
+
+
 def decision_text(t: Translator, card: RequestCard, tz: tzinfo) -> str:
-    """Who decided, when, and why (for a rejection); empty while pending."""
+    """Who decided (or withdrew), when, and why (for a rejection); while open, who returned
+    it for changes (if anyone did); empty while pending."""
+    if card.status == RETURNED:
+        return returned_text(t, card, tz)
     if card.decided_by is None or card.decided_at is None:
         return ""
     at = t.moment(card.decided_at, tz)
     if card.status == APPROVED:
         return t("approval.approved_by", user=card.decided_by, at=at)
+    if card.status == WITHDRAWN:
+        return t("approval.withdrawn_by", user=card.decided_by, at=at)
     return t(
         "approval.rejected_by", user=card.decided_by, at=at, reason=escape(card.reject_reason or "")
     )
@@ -114,14 +150,44 @@ def decision_buttons(t: Translator, card: RequestCard, source: Source = None) ->
             t("approval.approve"), Action.LICENSE_APPROVE, value, style="primary", confirm=confirm
         ),
         kit.button(t("approval.reject"), Action.LICENSE_REJECT, value, style="danger"),
+        kit.button(t("approval.request_changes"), LicenceChangesAction.REQUEST_CHANGES, value),
         block_id=keyed(Keyed.APPROVAL_DECIDE, card.id),
     )
 
 
+def requester_buttons(t: Translator, card: RequestCard, source: Source = None) -> Block:
+    """The requester's buttons on their open request: edit (when returned) and withdraw."""
+    value = RequestRef(request_id=card.id, source=source).encode()
+    confirm = {
+        "title": kit.plain(t("approval.withdraw_confirm_title"), 100),
+        "text": kit.mrkdwn(t("approval.withdraw_confirm_text", code=card.code), 300),
+        "confirm": kit.plain(t("approval.withdraw"), 30),
+        "deny": kit.plain(t("approval.keep"), 30),
+        "style": "danger",
+    }
+    elements = []
+    if card.status == RETURNED:
+        elements.append(
+            kit.button(t("approval.edit"), LicenceChangesAction.EDIT, value, style="primary")
+        )
+    elements.append(
+        kit.button(t("approval.withdraw"), LicenceChangesAction.WITHDRAW, value, confirm=confirm)
+    )
+    return kit.actions(*elements, block_id=keyed(LicenceChangesBlock.OWN_ACTIONS, card.id))
+
+
 def request_blocks(
-    t: Translator, card: RequestCard, tz: tzinfo, *, buttons: bool = True, source: Source = None
+    t: Translator,
+    card: RequestCard,
+    tz: tzinfo,
+    *,
+    buttons: bool = True,
+    own: bool = False,
+    source: Source = None,
 ) -> list[Block]:
-    """A request in any state: the buttons while pending, who decided (and why) after."""
+    """A request in any state: the buttons while pending, who returned it (and why) while
+    returned, who decided (and why) after; its history once it was returned. `own` adds the
+    requester's buttons while it is open."""
     status = f"{STATUS_ICON.get(card.status, '')} *{status_label(t, card.status)}*"
     blocks: list[Block] = [
         kit.header(t("approval.title", code=card.code)),
@@ -136,6 +202,10 @@ def request_blocks(
             blocks.append(decision_buttons(t, card, source))
     else:
         blocks.append(kit.section(decision_text(t, card, tz)))
+    if own and card.is_open:
+        blocks.append(requester_buttons(t, card, source))
+    if card.history:
+        blocks.append(kit.section(history_text(t, card.history, tz)))
     return blocks
 
 
@@ -177,7 +247,10 @@ def decision_notice(t: Translator, card: RequestCard, tz: tzinfo) -> tuple[str, 
 
 
 def already_decided_text(t: Translator, card_status: str, user: str, at: str, code: str) -> str:
-    key = "approval.already_approved" if card_status == APPROVED else "approval.already_rejected"
+    key = {
+        APPROVED: "approval.already_approved",
+        WITHDRAWN: "approval.already_withdrawn",
+    }.get(card_status, "approval.already_rejected")
     return t(key, code=code, user=user, at=at)
 
 
@@ -201,7 +274,7 @@ def history_text(t: Translator, entries: tuple[HistoryEntry, ...], tz: tzinfo) -
 
 
 def lookup_blocks(
-    t: Translator, found: LicenceLookup, tz: tzinfo, *, can_decide: bool
+    t: Translator, found: LicenceLookup, tz: tzinfo, *, can_decide: bool, own: bool = False
 ) -> list[Block]:
     """`/misa license <q>`: one request in full with its history, or a list of them."""
     blocks: list[Block] = []
@@ -220,7 +293,9 @@ def lookup_blocks(
         blocks.append(kit.section("\n".join(lines)))
     if len(found.requests) == 1:
         card = found.requests[0]
-        blocks += request_blocks(t, card, tz, buttons=can_decide, source="lookup")
+        blocks += request_blocks(t, card, tz, buttons=can_decide, own=own, source="lookup")
+        if card.history:  # the lookup's own history below says it all, with the order's
+            blocks.pop()
     elif found.requests:
         lines = [t("approval.list_title", query=escape(found.query))]
         lines += [
@@ -259,9 +334,47 @@ def pending_blocks(
             at=t.moment(card.created_at, tz),
             modules=len(card.modules),
         )
+        if not card.is_pending:
+            summary += "\n" + f"{STATUS_ICON[card.status]} *{status_label(t, card.status)}*"
         blocks.append(kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)))
-        if approver and card.requested_by != viewer:
+        if card.requested_by == viewer:
+            blocks.append(requester_buttons(t, card, "pending"))
+        elif approver and card.is_pending:
             blocks.append(decision_buttons(t, card, "pending"))
     if total > len(cards):
         blocks.append(kit.context(t("approval.pending_more", count=total - len(cards))))
     return blocks[: kit.MESSAGE_BLOCK_LIMIT]
+
+
+def changes_modal(t: Translator, card: RequestCard, private_metadata: str) -> Block:
+    """The form asking what the requester must add or correct (`license_changes`)."""
+    blocks = [
+        kit.section(t("approval.changes_intro", code=card.code, name=escape(card.customer_name))),
+        forms.text_input(
+            LicenceChangesInput.REASON,
+            t("approval.changes_reason"),
+            multiline=True,
+            max_length=2000,
+        ),
+    ]
+    return forms.modal(
+        LicenceChangesCallback.LICENSE_CHANGES,
+        t("approval.changes_title"),
+        blocks,
+        submit=t("approval.changes_submit"),
+        close=t("igov.cancel"),
+        private_metadata=private_metadata,
+    )
+
+
+def returned_notice(t: Translator, card: RequestCard, tz: tzinfo) -> tuple[str, list[Block]]:
+    """The requester's DM: their request was returned for changes, with edit and withdraw
+    (while it is still returned; afterwards what it is now)."""
+    text = t("approval.notice_returned", code=card.code, name=escape(card.customer_name))
+    blocks = [kit.section(text), kit.section(returned_text(t, card, tz))]
+    if card.status == RETURNED:
+        blocks.append(requester_buttons(t, card, "notice"))
+    else:
+        status = f"{STATUS_ICON.get(card.status, '')} *{status_label(t, card.status)}*"
+        blocks.append(kit.context(status))
+    return text, blocks

@@ -96,14 +96,16 @@ def whole_number_input(
     return _input(block_id, label, element, hint=hint, dispatch=on_change is not None)
 
 
-def file_input(block_id: str, label: str, *, filetypes: tuple[str, ...], hint: str) -> Block:
+def file_input(
+    block_id: str, label: str, *, filetypes: tuple[str, ...], hint: str, optional: bool = False
+) -> Block:
     element: Block = {
         "type": "file_input",
         "action_id": block_id,
         "filetypes": list(filetypes),
         "max_files": 1,
     }
-    return _input(block_id, label, element, hint=hint)
+    return _input(block_id, label, element, hint=hint, optional=optional)
 
 
 def option(text: str, value: str, description: str | None = None) -> Block:

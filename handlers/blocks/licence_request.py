@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bot.documents import ALLOWED_FILETYPES
 from bot.i18n import Translator
-from bot.licence_cards import ModuleLine
+from bot.licence_cards import ModuleLine, RequestCard
 from bot.licences import RequestDraft
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
@@ -22,6 +22,15 @@ CUSTOMER_INPUTS = (
     (Input.CONTACT_EMAIL, 254),
     (Input.CONTACT_PHONE, 20),
 )
+
+
+def returned_text(t: Translator, card: RequestCard) -> str:
+    """What the approver asked for, shown above the edited form."""
+    return t(
+        "request.returned_reason",
+        user=card.returned_by or "",
+        reason=escape(card.return_reason or ""),
+    )
 
 
 def quantity_text(t: Translator, module: ModuleLine) -> str:
@@ -64,13 +73,27 @@ def summary_fields(t: Translator, draft: RequestDraft) -> list[str]:
     ]
 
 
+def _file_hint(t: Translator, max_mb: int, edit: RequestCard | None, kind: str) -> str:
+    kept = next((d for d in edit.documents if d.kind == kind), None) if edit else None
+    if kept is None:
+        return t("request.file_hint", max_mb=max_mb)
+    return t("request.file_kept_hint", name=kept.name, max_mb=max_mb)
+
+
 def request_modal(
-    t: Translator, draft: RequestDraft, state: RequestFormState, private_metadata: str, max_mb: int
+    t: Translator,
+    draft: RequestDraft,
+    state: RequestFormState,
+    private_metadata: str,
+    max_mb: int,
+    *,
+    edit: RequestCard | None = None,
 ) -> Block:
-    """The licence request form, filled in from the order, the customer and the catalogue.
+    """The licence request form, filled in from the order, the customer and the catalogue;
+    or, with `edit`, from the returned request it corrects (its documents are kept unless
+    another file is given).
 
     `private_metadata` is `state` sealed for the person (handlers/metadata.py FormSeal)."""
-    file_hint = t("request.file_hint", max_mb=max_mb)
     options = [
         forms.option(
             m.name,
@@ -86,27 +109,37 @@ def request_modal(
         )
         for m in draft.modules
     ]
-    blocks: list[Block] = [
+    chosen = options
+    if edit is not None:
+        codes = {m.code for m in edit.modules}
+        chosen = [o for o in options if o["value"] in codes] or options
+    blocks: list[Block] = []
+    if edit is not None:
+        blocks.append(kit.section(t("request.editing", code=edit.code)))
+        blocks.append(kit.context(returned_text(t, edit)))
+    blocks += [
         {"type": "section", "fields": [kit.mrkdwn(f, 2000) for f in summary_fields(t, draft)]},
         kit.divider(),
         forms.file_input(
             Input.DECISION_FILE,
             t("request.decision_file"),
             filetypes=ALLOWED_FILETYPES,
-            hint=file_hint,
+            hint=_file_hint(t, max_mb, edit, "decision"),
+            optional=edit is not None,
         ),
         forms.file_input(
             Input.EVIDENCE_FILE,
             t("request.evidence_file"),
             filetypes=ALLOWED_FILETYPES,
-            hint=file_hint,
+            hint=_file_hint(t, max_mb, edit, "evidence"),
+            optional=edit is not None,
         ),
         kit.divider(),
         forms.checkboxes_input(
             Input.MODULES,
             t("request.modules"),
             options,
-            initial=options,
+            initial=chosen,
             hint=t("request.modules_hint"),
         ),
     ]
@@ -126,12 +159,14 @@ def request_modal(
         forms.email_input(
             Input.MISA_ID_EMAIL,
             t("request.misa_id_email"),
-            initial=draft.customer_info.get("contact_email") or None,
+            initial=(edit.misa_id_email if edit else draft.customer_info.get("contact_email"))
+            or None,
         ),
         forms.text_input(
             Input.MISA_ID_PHONE,
             t("request.misa_id_phone"),
-            initial=draft.customer_info.get("contact_phone") or None,
+            initial=(edit.misa_id_phone if edit else draft.customer_info.get("contact_phone"))
+            or None,
             max_length=20,
             placeholder="0912345678",
         ),

@@ -61,12 +61,18 @@ class LicenceRequest(Timestamps, Base):
     misa_id_phone: Mapped[str] = mapped_column(String(20))
     # The customer's details as confirmed on the request (prefilled, completed by staff).
     customer_info: Mapped[dict[str, Any]] = mapped_column()
-    # pending → approved | rejected (decided exactly once, by a conditional update)
+    # pending → approved | rejected (decided exactly once, by a conditional update);
+    # pending ⇄ returned (for changes, then resubmitted); pending | returned → withdrawn
+    # (by the requester: decided_by / decided_at say who and when).
     status: Mapped[str] = mapped_column(String(16), index=True)
     requested_by: Mapped[str] = mapped_column(String(32))
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reject_reason: Mapped[str | None] = mapped_column(String(2000))
+    # The latest return for changes (every one is in the audit trail).
+    returned_by: Mapped[str | None] = mapped_column(String(32))
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    return_reason: Mapped[str | None] = mapped_column(String(2000))
     approval_channel: Mapped[str | None] = mapped_column(String(32))
     approval_ts: Mapped[str | None] = mapped_column(String(32))
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -21,7 +21,8 @@ from storage.models import (
     SubscriptionModule,
 )
 
-PENDING, APPROVED = "pending", "approved"
+PENDING, APPROVED, RETURNED, WITHDRAWN = "pending", "approved", "returned", "withdrawn"
+OPEN = (PENDING, RETURNED)  # not decided yet: waiting for an approver, or for the requester
 
 REQUEST_DETAILS = (
     selectinload(LicenceRequest.modules),
@@ -186,12 +187,14 @@ def latest_request_of_order(session: Session, order_id: int) -> LicenceRequest |
     )
 
 
-def pending_requests(session: Session, limit: int) -> list[LicenceRequest]:
-    """Requests waiting for a decision, oldest first."""
+def pending_requests(
+    session: Session, limit: int, statuses: Sequence[str] = (PENDING,)
+) -> list[LicenceRequest]:
+    """Requests in `statuses` (waiting for a decision), oldest first."""
     return list(
         session.scalars(
             select(LicenceRequest)
-            .where(LicenceRequest.status == PENDING)
+            .where(LicenceRequest.status.in_(statuses))
             .order_by(LicenceRequest.created_at, LicenceRequest.id)
             .limit(limit)
             .options(*REQUEST_DETAILS)
@@ -199,10 +202,12 @@ def pending_requests(session: Session, limit: int) -> list[LicenceRequest]:
     )
 
 
-def count_pending(session: Session) -> int:
+def count_pending(session: Session, statuses: Sequence[str] = (PENDING,)) -> int:
     return (
         session.scalar(
-            select(func.count()).select_from(LicenceRequest).where(LicenceRequest.status == PENDING)
+            select(func.count())
+            .select_from(LicenceRequest)
+            .where(LicenceRequest.status.in_(statuses))
         )
         or 0
     )
@@ -233,6 +238,89 @@ def decide_if_pending(
         .execution_options(synchronize_session=False)
     ).rowcount
     return changed == 1
+
+
+def return_if_pending(
+    session: Session, request_id: int, *, actor: str, at: datetime, reason: str
+) -> bool:
+    """Return a request for changes only if it is pending and not the actor's own (one
+    conditional UPDATE, like a decision: the database says who was first)."""
+    changed = session.execute(
+        update(LicenceRequest)
+        .where(
+            LicenceRequest.id == request_id,
+            LicenceRequest.status == PENDING,
+            LicenceRequest.requested_by != actor,
+        )
+        .values(
+            status=RETURNED, returned_by=actor, returned_at=at, return_reason=reason, updated_at=at
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def resubmit_if_returned(
+    session: Session, request_id: int, *, requester: str, at: datetime, submission_key: str
+) -> bool:
+    """Back to pending only if the request is returned and `requester` sent it; the form
+    that resubmitted it becomes its submission (a retry of that form finds it)."""
+    changed = session.execute(
+        update(LicenceRequest)
+        .where(
+            LicenceRequest.id == request_id,
+            LicenceRequest.status == RETURNED,
+            LicenceRequest.requested_by == requester,
+        )
+        .values(status=PENDING, submission_key=submission_key, updated_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def withdraw_if_open(session: Session, request_id: int, *, requester: str, at: datetime) -> bool:
+    """Withdrawn only if still open (pending or returned) and `requester` sent it."""
+    changed = session.execute(
+        update(LicenceRequest)
+        .where(
+            LicenceRequest.id == request_id,
+            LicenceRequest.status.in_(OPEN),
+            LicenceRequest.requested_by == requester,
+        )
+        .values(status=WITHDRAWN, decided_by=requester, decided_at=at, updated_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def update_request_details(
+    session: Session,
+    request_id: int,
+    values: dict[str, Any],
+    modules: Sequence[dict[str, Any]],
+    documents: Sequence[dict[str, Any]],
+) -> None:
+    """A resubmitted request's inputs: its values, all its modules, and the documents given
+    (each replaces the one of its kind; the others are kept)."""
+    session.execute(
+        update(LicenceRequest)
+        .where(LicenceRequest.id == request_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(LicenceRequestModule).where(LicenceRequestModule.request_id == request_id)
+    )
+    session.add_all(LicenceRequestModule(request_id=request_id, **m) for m in modules)
+    for d in documents:
+        session.execute(
+            delete(LicenceDocument).where(
+                LicenceDocument.request_id == request_id, LicenceDocument.kind == d["kind"]
+            )
+        )
+        session.flush()
+        session.add(LicenceDocument(request_id=request_id, **d))
+    session.flush()
 
 
 def set_decided_at(session: Session, request_id: int, at: datetime) -> None:

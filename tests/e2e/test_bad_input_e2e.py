@@ -449,6 +449,9 @@ MESSAGE_ACTIONS = (
     "license_request.start",
     "license.approve",
     "license.reject",
+    "license.request_changes",
+    "license_request.edit",
+    "license.withdraw",
     "order.mark_paid",
 )
 forged_values = st.one_of(

@@ -249,9 +249,10 @@ def test_a_request_found_by_code_can_be_decided_there_and_is_redrawn(
     slack: SignedSlack, fake_slack: FakeSlack, request_view: dict[str, Any]
 ) -> None:
     code, _ = send_request(slack, fake_slack, request_view)
-    assert action_ids(slack.check_ack(slack.command(f"license {code}", user_id=LEAD))) == []
+    own = slack.check_ack(slack.command(f"license {code}", user_id=LEAD))
+    assert action_ids(own) == ["license.withdraw"]  # the requester's only button
     reply = slack.check_ack(slack.command(f"license {code}", user_id=BOSS))
-    assert action_ids(reply) == ["license.approve", "license.reject"]
+    assert action_ids(reply) == ["license.approve", "license.reject", "license.request_changes"]
     posts = len(fake_slack.responses)
     slack.block_action(
         "license.approve", message=reply | {"ts": "3.000001"}, channel_id=SALES, user_id=BOSS
@@ -311,6 +312,7 @@ def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack)
     reply = texts(slack.check_ack(slack.command("license NOPE-1", user_id="U0ENGLISH")))
     assert "Nothing found for `NOPE-1`: no licence request, iGOV order or contract" in reply
     help_text = texts(slack.check_ack(slack.command("help", user_id="U0ENGLISH")))
+    # Placeholders are escaped for mrkdwn (Slack shows `&lt;` as `<`).
     assert "/misa igov &lt;tax code&gt;" in help_text and "/misa pending" in help_text
 
 

@@ -230,7 +230,7 @@ def test_an_approval_across_instances(
     view = open_request(slack_b, fake, order)  # the request form on B
     code, message = send_request(slack_a, fake, view)  # saved on A, with both documents
     fake.wait_for("files.completeUploadExternal", lambda c: c.ok and in_thread(fake, message) == 2)
-    assert action_ids(message) == ["license.approve", "license.reject"]
+    assert action_ids(message) == ["license.approve", "license.reject", "license.request_changes"]
     (approve,) = [b for b in buttons(message) if b["action_id"] == "license.approve"]
 
     mark = fake.mark()

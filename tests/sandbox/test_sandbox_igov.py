@@ -1,7 +1,8 @@
 """The iGOV procedure (seed 003), clicked through in the sandbox's page in headless Chromium:
 the order (the customer picked by type-ahead from the bot's options), the licence request
 with two documents uploaded from the browser, the requester refused when approving their own
-request, and the approval by another approver."""
+request, the request returned for changes and sent again from the requester's DM, and the
+approval by another approver."""
 
 from __future__ import annotations
 
@@ -98,10 +99,36 @@ def test_igov_order_licence_request_and_approval(
     assert code.group(0) in refusal.inner_text()
     person.shot("approval-own-request-refused")
 
-    # Another approver approves it.
+    # Another approver returns it for changes; the requester edits it from the DM and sends it
+    # again (the documents kept), under the same code.
     person.act_as(APPROVER)
     pending = person.message_with(code.group(0))
     assert page.get_by_text("do chính mình đề nghị").count() == 0  # it was for the requester
+    person.click("Yêu cầu bổ sung", within=pending)
+    changes = person.modal("Yêu cầu bổ sung")
+    changes.get_by_label("Cần bổ sung hoặc sửa những gì?").fill("Ghi rõ số quyết định")
+    person.submit()
+    person.modal("Đã trả lại")
+    page.get_by_test_id("modal-close").click()
+    person.modal_closed()
+    person.message_with("Trả lại để bổ sung")
+    person.act_as(REQUESTER)
+    person.open_channel("MISA Store · Tin nhắn")
+    notice = person.message_with("Ghi rõ số quyết định")
+    person.click("Sửa và gửi lại", within=notice)
+    edit = person.modal(f"Sửa yêu cầu {code.group(0)}")
+    assert "Đã có: quyet-dinh-cap-nguon.pdf" in edit.inner_text()
+    person.shot("licence-request-edit")
+    person.submit()
+    person.modal(code.group(0))
+    page.get_by_test_id("modal-close").click()
+    person.modal_closed()
+
+    # The approver approves it.
+    person.act_as(APPROVER)
+    person.open_channel("approvals")
+    pending = person.message_with("Trả lại để bổ sung → Chờ duyệt")
+    assert code.group(0) in pending.inner_text()
     person.click("Duyệt", within=pending)
     person.confirm("Duyệt")
     page.wait_for_function(
