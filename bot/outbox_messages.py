@@ -71,6 +71,7 @@ class OrderEmail(Message):
 
     kind = "storage_order.email"
     order_id: int
+    round: str | None = None  # set when sent again (a correction): tells the rounds apart
 
 
 class OrderChanged(Message):

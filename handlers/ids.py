@@ -127,3 +127,31 @@ class Keyed(StrEnum):
 def keyed(prefix: StrEnum, key: object) -> str:
     """A block id made unique in its message by the thing it is about: `order:42`."""
     return f"{prefix}{key}"
+
+
+# -- Correcting a storage order; taking a deletion warning ----------------------------------------
+
+
+class OrderAction(StrEnum):
+    """Buttons on a storage order's message while it awaits payment (SPEC §2)."""
+
+    EDIT_INVOICE = "order.edit_invoice"
+    RESEND_EMAIL = "order.resend_email"
+    CANCEL = "order.cancel"
+
+
+class OrderCallback(StrEnum):
+    INVOICE = "order_invoice"  # the invoice inputs of storage_order (StorageOrderInput), prefilled
+    CANCEL = "order_cancel"
+
+
+class OrderCancelInput(StrEnum):
+    REASON = "reason"
+
+
+class ReminderAction(StrEnum):
+    CLAIM = "reminder.claim"  # "Tôi xử lý" on an account of the support deletion digest
+
+
+class ReminderBlock(StrEnum):
+    DELETION_ACTIONS = "deletion_actions:"  # keyed: an account's buttons in the digest

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import re
+from datetime import date
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -169,3 +170,19 @@ class FormSeal:
         if owner != user_id:
             raise NotYourForm(f"{kind.__name__} of {owner} submitted by {user_id!r:.40}")
         return kind.decode(body)
+
+
+# -- Correcting a storage order; taking a deletion warning ----------------------------------------
+
+
+class OrderCorrectionState(Metadata):
+    """The order_invoice and order_cancel modals: the order they correct."""
+
+    order_id: int
+
+
+class DeletionClaimRef(Metadata):
+    """A `reminder.claim` button: the account, and the day of the digest it sits in."""
+
+    subscription_id: int
+    day: date

@@ -85,6 +85,8 @@ def register_deliveries(ctx: Context) -> None:
     def deliver_email(job: OutboxJob[OrderEmail]) -> None:
         """Send the order email; while SMTP fails the message says it will be retried."""
         order = get_order(services, job.message.order_id)
+        if order.status is OrderStatus.CANCELLED:
+            return  # cancelled before the email went: the customer is not asked to pay
         message = order_email(
             order,
             instructions_for(services, order),
@@ -97,9 +99,9 @@ def register_deliveries(ctx: Context) -> None:
             mailer.send(message)
         except Exception:
             if order.email_status != "retrying":
-                record_email_status(services, order.id, "retrying")
+                record_email_status(services, order.id, "retrying", job.message.round)
             raise
-        record_email_status(services, order.id, "sent")
+        record_email_status(services, order.id, "sent", job.message.round)
 
     def deliver_paid_email(job: OutboxJob[PaidEmail]) -> None:
         """Email the payment confirmation to the invoice address, then say so on the order."""
