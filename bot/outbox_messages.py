@@ -245,3 +245,12 @@ class PaymentReminder(Message):
     payment_deadline: date
     days: int
     link: str | None = None
+
+
+class DigestClaimed(Message):
+    """Redraw the support deletion digest of `day` (posted at `channel`/`ts`) after a claim."""
+
+    kind = "reminder.digest_claimed"
+    channel: str
+    ts: str
+    day: date

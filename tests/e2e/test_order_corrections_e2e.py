@@ -5,6 +5,9 @@ refused; every correction in `/misa order`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,6 +21,7 @@ from bot.importer import import_file
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from storage.db import Database
+from storage.models import AuditEvent
 from tests.conftest import bot_env
 from tests.e2e.slack_helpers import buttons, text_of
 from tests.e2e.storage_steps import (
@@ -46,6 +50,13 @@ def database(module_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     rows = [
         row(tax_code(700 + i), f"Công ty TNHH Sửa Đơn {i}", f"HD-SD-{i}", TODAY - timedelta(days=9))
         for i in range(4)
+    ]
+    # Data deleted in 7 days: the deletion digest lists them.
+    rows += [
+        row(
+            tax_code(800 + i), f"Công ty TNHH Sắp Xóa {i}", f"HD-SX-{i}", TODAY - timedelta(days=24)
+        )
+        for i in range(3)
     ]
     path = write_csv(tmp_path_factory.mktemp("data") / "customers.csv", rows)
     database = Database(module_database_url)
@@ -274,3 +285,60 @@ def test_finance_cancels_and_nobody_corrects_a_paid_order(
     assert "không còn chờ thanh toán" in text_of(ack["view"])
     history = text_of(slack.check_ack(slack.command(f"order {order_no}")))
     assert "sửa thông tin hóa đơn" not in history and "moi@example.vn" not in history
+
+
+def run_job(bot: BotProcess, job: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", "run", job, "--at", f"{TODAY}T08:00", "--wait", "30"],
+        env={**os.environ, **bot.env, "PUBLIC_BASE_URL": bot.base_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_deletion_warning_is_taken_by_one_agent(
+    bot: BotProcess, slack: SignedSlack, fake_slack: FakeSlack, database: Database
+) -> None:
+    fake = fake_slack
+    start = fake.mark()
+    run_job(bot, "deletion-warnings")
+    posted = fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == SUPPORT and "Sắp Xóa" in str(c.params),
+        after=start,
+    )
+    digest = fake.message(SUPPORT, posted.response["ts"])
+    assert digest is not None
+    claims = [b for b in buttons(digest) if b["action_id"] == "reminder.claim"]
+    assert len(claims) == 3 and {b["text"]["text"] for b in claims} == {"Tôi xử lý"}
+    starts = [b for b in buttons(digest) if b["action_id"] == "storage_order.start"]
+    assert len(starts) == 3
+
+    # An agent takes the second account: the digest says so on that line, for everyone.
+    (line,) = [b for b in digest["blocks"] if b["type"] == "section" and "HD-SX-1" in text_of([b])]
+    sid = line["block_id"].split(":")[1]
+    mark = fake.mark()
+    slack.click(digest, "reminder.claim", block_id=f"deletion_actions:{sid}", user_id=STAFF)
+    fake.wait_for("chat.update", lambda c: c.params.get("ts") == digest["ts"], after=mark)
+    redrawn = fake.message(SUPPORT, digest["ts"])
+    assert redrawn is not None
+    lines = {b["block_id"]: text_of([b]) for b in redrawn["blocks"] if b["type"] == "section"}
+    assert f"<@{STAFF}> đang xử lý" in lines[line["block_id"]]
+    assert sum("đang xử lý" in text for text in lines.values()) == 1
+    assert len([b for b in buttons(redrawn) if b["action_id"] == "reminder.claim"]) == 2
+    assert len([b for b in buttons(redrawn) if b["action_id"] == "storage_order.start"]) == 3
+
+    # A second agent clicking the button still on their screen is told who has it.
+    mark_responses = len(fake.responses)
+    (old,) = [b for b in claims if f'"subscription_id":{sid}' in b["value"]]
+    slack.block_action("reminder.claim", old["value"], user_id=OTHER, channel_id=SUPPORT)
+    refused = text_of(fake.wait_for_response(after=mark_responses).body)
+    assert f"<@{STAFF}> đã nhận xử lý khách hàng này rồi" in refused
+
+    # It is in the account's history.
+    with database.session() as session:
+        events = session.query(AuditEvent).filter_by(entity_type="subscription").all()
+    assert [(e.entity_id, e.action, e.actor) for e in events] == [(int(sid), "claimed", STAFF)]
+    assert [c for c in fake.calls[start:] if not c.ok] == []
