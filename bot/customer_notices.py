@@ -73,8 +73,11 @@ def confirmation_sent(services: Services, order_id: int, now: datetime) -> None:
     services.outbox.wake()
 
 
-def record_email_status(services: Services, order_id: int, status: str) -> None:
-    """Record where the order email stands (`retrying`, `sent`) and show it on the order."""
+def record_email_status(
+    services: Services, order_id: int, status: str, round_: str | None = None
+) -> None:
+    """Record where the order email stands (`retrying`, `sent`) and show it on the order;
+    `round_` tells an email sent again after a correction from the first one."""
     now = services.clock.now()
     with services.db.session() as session:
         orders_repo.set_email_status(session, order_id, status)
@@ -82,6 +85,7 @@ def record_email_status(services: Services, order_id: int, status: str) -> None:
             session,
             OrderChanged(order_id=order_id, event=f"email_{status}"),
             now=now,
-            dedupe_key=f"{OrderChanged.kind}:email_{status}:{order_id}",
+            dedupe_key=f"{OrderChanged.kind}:email_{status}:{order_id}"
+            + (f":{round_}" if round_ else ""),
         )
     services.outbox.wake()

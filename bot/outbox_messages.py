@@ -71,6 +71,7 @@ class OrderEmail(Message):
 
     kind = "storage_order.email"
     order_id: int
+    round: str | None = None  # set when sent again (a correction): tells the rounds apart
 
 
 class OrderChanged(Message):
@@ -262,3 +263,12 @@ class ApprovalDocuments(Message):
     kind = "licence.post_documents"
     request_id: int
     kinds: tuple[str, ...]
+
+
+class DigestClaimed(Message):
+    """Redraw the support deletion digest of `day` (posted at `channel`/`ts`) after a claim."""
+
+    kind = "reminder.digest_claimed"
+    channel: str
+    ts: str
+    day: date

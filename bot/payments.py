@@ -41,7 +41,8 @@ class TransferOutcome(StrEnum):
     UNDERPAID = "underpaid"
     UNMATCHED = "unmatched"
     ALREADY_PAID = "already_paid"
-    LATE = "late"  # the order expired or was cancelled before the money came
+    LATE = "late"  # the order expired before the money came
+    CANCELLED = "cancelled"  # the order was cancelled before the money came
     NOT_INCOMING = "not_incoming"
     OTHER_ACCOUNT = "other_account"  # not to our account, or no account named: never pays
     DUPLICATE = "duplicate"  # the same notification again: nothing changes
@@ -55,6 +56,7 @@ NOTIFY_FINANCE = {
     TransferOutcome.UNMATCHED,
     TransferOutcome.ALREADY_PAID,
     TransferOutcome.LATE,
+    TransferOutcome.CANCELLED,
     TransferOutcome.OTHER_ACCOUNT,
     TransferOutcome.CONFLICTING,
 }
@@ -211,6 +213,8 @@ def _classify(
         return TransferOutcome.UNMATCHED, None
     if order.status == OrderStatus.PAID.value:
         return TransferOutcome.ALREADY_PAID, order
+    if order.status == OrderStatus.CANCELLED.value:
+        return TransferOutcome.CANCELLED, order
     if order.status != OrderStatus.AWAITING_PAYMENT.value:
         return TransferOutcome.LATE, order
     if transfer.amount < order.total:
@@ -341,6 +345,8 @@ class TransferNotice:
     order_no: str | None
     order_total: int | None
     placed_by: str | None
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
 
 
 def transfer_notice(services: Services, transaction_id: int) -> TransferNotice:
@@ -361,4 +367,6 @@ def transfer_notice(services: Services, transaction_id: int) -> TransferNotice:
             order_no=order.order_no if order else None,
             order_total=order.total if order else None,
             placed_by=order.placed_by if order else None,
+            cancelled_by=order.cancelled_by if order else None,
+            cancel_reason=order.cancel_reason if order else None,
         )

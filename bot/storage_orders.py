@@ -354,6 +354,9 @@ class OrderView:
     email_status: str
     created_at: datetime
     paid_email_sent_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
 
     @property
     def transfer_content(self) -> str:
@@ -402,6 +405,9 @@ def order_view(order: StorageOrder) -> OrderView:
         email_status=order.email_status,
         created_at=order.created_at,
         paid_email_sent_at=order.paid_email_sent_at,
+        cancelled_at=order.cancelled_at,
+        cancelled_by=order.cancelled_by,
+        cancel_reason=order.cancel_reason,
     )
 
 

@@ -148,3 +148,31 @@ class LicenceChangesInput(StrEnum):
 
 class LicenceChangesBlock(StrEnum):
     OWN_ACTIONS = "own:"  # the requester's buttons on their request (keyed with its id)
+
+
+# -- Correcting a storage order; taking a deletion warning ----------------------------------------
+
+
+class OrderAction(StrEnum):
+    """Buttons on a storage order's message while it awaits payment (SPEC §2)."""
+
+    EDIT_INVOICE = "order.edit_invoice"
+    RESEND_EMAIL = "order.resend_email"
+    CANCEL = "order.cancel"
+
+
+class OrderCallback(StrEnum):
+    INVOICE = "order_invoice"  # the invoice inputs of storage_order (StorageOrderInput), prefilled
+    CANCEL = "order_cancel"
+
+
+class OrderCancelInput(StrEnum):
+    REASON = "reason"
+
+
+class ReminderAction(StrEnum):
+    CLAIM = "reminder.claim"  # "Tôi xử lý" on an account of the support deletion digest
+
+
+class ReminderBlock(StrEnum):
+    DELETION_ACTIONS = "deletion_actions:"  # keyed: an account's buttons in the digest

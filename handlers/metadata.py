@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import re
+from datetime import date
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -177,3 +178,19 @@ class ChangesFormState(Metadata):
     """The license_changes modal (what the requester must add or correct)."""
 
     request_id: int
+
+
+# -- Correcting a storage order; taking a deletion warning ----------------------------------------
+
+
+class OrderCorrectionState(Metadata):
+    """The order_invoice and order_cancel modals: the order they correct."""
+
+    order_id: int
+
+
+class DeletionClaimRef(Metadata):
+    """A `reminder.claim` button: the account, and the day of the digest it sits in."""
+
+    subscription_id: int
+    day: date

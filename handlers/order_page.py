@@ -87,6 +87,7 @@ def routes(ctx: Context) -> list[Route]:
             pay=payment,
             paid=order.status is OrderStatus.PAID,
             open=order.status is OrderStatus.AWAITING_PAYMENT,
+            cancelled=order.status is OrderStatus.CANCELLED,
             tz=services.settings.tz,
             login_url=services.settings.amis_login_url,
             support=SupportContact.from_settings(services.settings),

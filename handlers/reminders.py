@@ -12,12 +12,14 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.deletion_claims import claim_account, claims_for, support_digest
 from bot.i18n import Translator
 from bot.outbox import OutboxJob, PermanentFailure
 from bot.outbox_messages import (
     AccountItem,
     ApprovalReminder,
     DeletionDigest,
+    DigestClaimed,
     ExpiryDigest,
     PaymentReminder,
     Recipient,
@@ -25,8 +27,11 @@ from bot.outbox_messages import (
 )
 from bot.reminders import deleted_accounts, sweep_report
 from handlers.blocks import reminders as blocks
-from handlers.blocks.reminders import CsvFile, Digest
+from handlers.blocks.reminders import Claims, CsvFile, Digest
 from handlers.context import Context
+from handlers.ids import ReminderAction
+from handlers.kernel import Interaction, button
+from handlers.metadata import DeletionClaimRef
 from handlers.slack_out import FileUpload
 
 # A reminder rendered for a reader: the message, and how to make the CSV of the full list when
@@ -84,11 +89,27 @@ class ReminderDeliverers:
 
         def render(t: Translator) -> Rendered:
             to_channel = not message.recipient.user
-            digest = blocks.deletion_digest(t, message.items, show_owner=to_channel)
+            claims = self._claims(message) if to_channel else None
+            digest = blocks.deletion_digest(t, message.items, show_owner=to_channel, claims=claims)
             name = t("reminders.deletion.csv_name", date=message.today.isoformat())
             return digest, self._csv(t, digest, message.items, blocks.deletion_columns(t), name)
 
         self._deliver(job, message.recipient, render)
+
+    def _claims(self, message: DeletionDigest) -> Claims:
+        return Claims(message.today, claims_for(self.ctx.services.db, message.items))
+
+    def digest_claimed(self, job: OutboxJob[DigestClaimed]) -> None:
+        """Redraw the support channel's deletion digest with who handles which account."""
+        services = self.ctx.services
+        claimed = job.message
+        digest = support_digest(services.db, services.settings.support_channel or "", claimed.day)
+        if digest is None:
+            raise PermanentFailure("the digest of that day is not known")
+        redrawn = blocks.deletion_digest(
+            Translator(), digest.items, show_owner=True, claims=self._claims(digest)
+        )
+        self.ctx.slack.update(claimed.channel, claimed.ts, redrawn.text, redrawn.blocks)
 
     def sweep_report(self, job: OutboxJob[SweepReportMessage]) -> None:
         db = self.ctx.services.db
@@ -138,7 +159,23 @@ class ReminderDeliverers:
         )
 
 
+@button(DeletionClaimRef)
+def on_claim(it: Interaction[DeletionClaimRef]) -> None:
+    """`reminder.claim` ("Tôi xử lý"): this person handles the account; the digest says so."""
+    container = it.body.get("container") or {}
+    redraw = DigestClaimed(
+        channel=container.get("channel_id") or it.channel_id,
+        ts=container.get("message_ts") or "",
+        day=it.meta.day,
+    )
+    services = it.services
+    claim_account(
+        services, it.ctx.authz, it.user, it.meta.subscription_id, redraw, services.clock.now()
+    )
+
+
 def register(app: App, ctx: Context) -> None:
+    app.action(ReminderAction.CLAIM)(on_claim.bind(ctx))
     deliverers = ReminderDeliverers(ctx)
     outbox = ctx.services.outbox
     outbox.register(ExpiryDigest, deliverers.expiry)
@@ -146,3 +183,4 @@ def register(app: App, ctx: Context) -> None:
     outbox.register(SweepReportMessage, deliverers.sweep_report)
     outbox.register(ApprovalReminder, deliverers.approval)
     outbox.register(PaymentReminder, deliverers.payment)
+    outbox.register(DigestClaimed, deliverers.digest_claimed)

@@ -87,6 +87,8 @@ def deliver_email(ctx: Context, job: OutboxJob[OrderEmail]) -> None:
     services = ctx.services
     mailer = Mailer(ctx.services.settings.smtp_url)
     order = get_order(services, job.message.order_id)
+    if order.status is OrderStatus.CANCELLED:
+        return  # cancelled before the email went: the customer is not asked to pay
     message = order_email(
         order,
         instructions_for(services, order),
@@ -99,9 +101,9 @@ def deliver_email(ctx: Context, job: OutboxJob[OrderEmail]) -> None:
         mailer.send(message)
     except Exception:
         if order.email_status != "retrying":
-            record_email_status(services, order.id, "retrying")
+            record_email_status(services, order.id, "retrying", job.message.round)
         raise
-    record_email_status(services, order.id, "sent")
+    record_email_status(services, order.id, "sent", job.message.round)
 
 
 def deliver_paid_email(ctx: Context, job: OutboxJob[PaidEmail]) -> None:

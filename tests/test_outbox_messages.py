@@ -75,6 +75,11 @@ STORED: dict[str, dict[str, Any]] = {
     },
     "licence.notify_returned": {"request_id": 3},
     "licence.post_documents": {"request_id": 3, "kinds": ["decision"]},
+    "reminder.digest_claimed": {
+        "channel": "C0SUPPORT",
+        "ts": "1765432100.000100",
+        "day": "2026-06-15",
+    },
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 

@@ -139,3 +139,19 @@ def test_approvers_are_mentioned_users_and_group() -> None:
     t = Translator()
     assert blocks.approvers_mention(t, ["U1", "U2"], "S9") == "<@U1>, <@U2>, <!subteam^S9>"
     assert blocks.approvers_mention(t, [], None) == "Chưa cấu hình người duyệt"
+
+
+@pytest.mark.parametrize("count", [3, 45, 500])
+def test_support_digest_has_a_claim_button_per_account_or_who_handles_it(count: int) -> None:
+    listed_items = items(count, name_length=400)
+    handled = listed_items[1].subscription_id
+    claims = blocks.Claims(TODAY, {handled: "U0AGENT"})
+    digest = blocks.deletion_digest(Translator(), listed_items, show_owner=True, claims=claims)
+    check(digest)
+    rows = [b for b in digest.blocks if b["type"] == "actions"]
+    assert len(rows) == count - digest.left_out
+    claim_buttons = [e for b in rows for e in b["elements"] if e["action_id"] == "reminder.claim"]
+    assert len(claim_buttons) == len(rows) - 1
+    assert {e["text"]["text"] for e in claim_buttons} == {"Tôi xử lý"}
+    (line,) = [b for b in digest.blocks if b.get("block_id") == f"deletion:{handled}"]
+    assert "<@U0AGENT> đang xử lý" in line["text"]["text"]

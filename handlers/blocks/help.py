@@ -9,6 +9,8 @@ from handlers.blocks.kit import Block
 HELP_TOPICS = (
     "help.lookup",
     "help.order",
+    "help.order_corrections",
+    "help.deletion_claim",
     "help.igov",
     "help.license",
     "help.pending",

@@ -13,6 +13,19 @@ def _actor(actor: str) -> str:
     return f"<@{actor}>" if actor[:1] in ("U", "W") and actor.isalnum() else escape(actor)
 
 
+def _what(t: Translator, details: dict[str, Any]) -> str:
+    """What a correction changed: invoice fields before → after, a reason, an address."""
+    parts = [
+        f"{t(f'order.field.{name}')}: {escape(str(old or '—'))} → {escape(str(new or '—'))}"
+        for name, (old, new) in (details.get("changes") or {}).items()
+    ]
+    if details.get("reason"):
+        parts.append(t("history.reason", reason=escape(str(details["reason"]))))
+    if details.get("email"):
+        parts.append(t("history.email", email=escape(str(details["email"]))))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def history_lines(t: Translator, events: list[HistoryEntry], tz: Any) -> str:
     lines = [f"*{t('history.title')}*"]
     for event in events[-20:]:
@@ -22,7 +35,7 @@ def history_lines(t: Translator, events: list[HistoryEntry], tz: Any) -> str:
             change = f": {before} → {t(f'status.{event.to_status}')}"
         lines.append(
             f"• {t.moment(event.at, tz)} · {_actor(event.actor)} · "
-            f"{t(f'history.action.{event.action}')}{change}"
+            f"{t(f'history.action.{event.action}')}{change}{_what(t, event.details)}"
         )
     if len(lines) == 1:
         lines.append(t("history.empty"))

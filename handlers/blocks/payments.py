@@ -35,6 +35,9 @@ def finance_notice_blocks(t: Translator, notice: TransferNotice) -> tuple[str, l
                 user=notice.placed_by or "",
             )
         )
+    if notice.cancelled_by:
+        reason = escape(notice.cancel_reason or "")
+        lines.append(t("finance.cancelled", user=notice.cancelled_by, reason=reason))
     lines.append(t(f"finance.advice.{notice.outcome.value}"))
     text = "\n".join(lines)
     return title, [kit.section(text)]

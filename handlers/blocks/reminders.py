@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,8 +14,8 @@ from bot.outbox_messages import AccountItem, ApprovalReminder, OrderLine, Paymen
 from bot.reminders import SweepReport
 from handlers.blocks import kit
 from handlers.blocks.kit import Block, escape
-from handlers.ids import Action, Keyed, keyed
-from handlers.metadata import SubscriptionRef
+from handlers.ids import Action, Keyed, ReminderAction, ReminderBlock, keyed
+from handlers.metadata import DeletionClaimRef, SubscriptionRef
 
 # Accounts listed in a message; longer lists are attached in full as a CSV file.
 MAX_LISTED = 40
@@ -30,6 +30,14 @@ class Digest:
     text: str
     blocks: list[Block]
     left_out: int = 0
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Who handles which account of a support deletion digest, and the digest's day."""
+
+    day: date
+    by_account: Mapping[int, str]
 
 
 @dataclass(frozen=True)
@@ -106,36 +114,77 @@ def expiry_digest(
     return Digest(text=intro, blocks=blocks, left_out=left_out)
 
 
-def deletion_digest(t: Translator, items: Sequence[AccountItem], *, show_owner: bool) -> Digest:
-    """Accounts whose data is deleted soon, each with a storage-order button, most urgent first."""
+def deletion_digest(
+    t: Translator,
+    items: Sequence[AccountItem],
+    *,
+    show_owner: bool,
+    claims: Claims | None = None,
+) -> Digest:
+    """Accounts whose data is deleted soon, each with a storage-order button, most urgent first.
+
+    With `claims` (the support channel's digest: who handles which account), each account also
+    gets a "Tôi xử lý" button (`reminder.claim`), or says who handles it.
+    """
     intro = t.plural("reminders.deletion.intro", len(items))
     blocks: list[Block] = [kit.header(t("reminders.deletion.title")), kit.section(intro)]
     budget = kit.MESSAGE_BLOCK_LIMIT - _RESERVED_BLOCKS
+    per_account = 1 if claims is None else 2
     listed = 0
     for index, item in enumerate(items[:MAX_LISTED]):
         new_group = index == 0 or items[index - 1].days != item.days
-        if len(blocks) + (2 if new_group else 1) > budget:
+        if len(blocks) + per_account + (1 if new_group else 0) > budget:
             break
         if new_group:
             heading = t.plural("reminders.deletion.group", item.days, deletion_on=item.deletion_on)
             blocks.append(kit.section(heading))
-        blocks.append(_deletion_account(t, item, show_owner=show_owner))
+        if claims is None:
+            blocks.append(_deletion_account(t, item, show_owner=show_owner))
+        else:
+            blocks += _claimable_account(t, item, claims, show_owner=show_owner)
         listed += 1
     left_out = len(items) - listed
     blocks.extend(_more(t, left_out))
     return Digest(text=intro, blocks=blocks, left_out=left_out)
 
 
+def _storage_button(t: Translator, item: AccountItem) -> Block:
+    label = f"{t('action.storage_order')} · {item.contract_no}"
+    value = SubscriptionRef(subscription_id=item.subscription_id).encode()
+    return kit.button(label, Action.STORAGE_ORDER_START, value, style="primary")
+
+
 def _deletion_account(t: Translator, item: AccountItem, *, show_owner: bool) -> Block:
     text = f"{account_line(t, item, expired=True)}"
     if show_owner:
         text += f" · {_owner(t, item)}"
-    label = f"{t('action.storage_order')} · {item.contract_no}"
-    value = SubscriptionRef(subscription_id=item.subscription_id).encode()
-    button = kit.button(label, Action.STORAGE_ORDER_START, value, style="primary")
     return kit.section(
-        text, block_id=keyed(Keyed.DELETION_ITEM, item.subscription_id), accessory=button
+        text,
+        block_id=keyed(Keyed.DELETION_ITEM, item.subscription_id),
+        accessory=_storage_button(t, item),
     )
+
+
+def _claimable_account(
+    t: Translator, item: AccountItem, claims: Claims, *, show_owner: bool
+) -> list[Block]:
+    """An account of the support digest: its line (and who handles it), then its buttons."""
+    text = f"{account_line(t, item, expired=True)}"
+    if show_owner:
+        text += f" · {_owner(t, item)}"
+    handler = claims.by_account.get(item.subscription_id)
+    if handler:
+        text += f"\n{t('reminders.claim.by', user=handler)}"
+    elements = [_storage_button(t, item)]
+    if not handler:
+        value = DeletionClaimRef(subscription_id=item.subscription_id, day=claims.day).encode()
+        elements.append(kit.button(t("reminders.claim.button"), ReminderAction.CLAIM, value))
+    return [
+        kit.section(text, block_id=keyed(Keyed.DELETION_ITEM, item.subscription_id)),
+        kit.actions(
+            *elements, block_id=keyed(ReminderBlock.DELETION_ACTIONS, item.subscription_id)
+        ),
+    ]
 
 
 def sweep_digest(t: Translator, report: SweepReport) -> Digest:

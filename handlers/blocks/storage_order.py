@@ -10,7 +10,7 @@ from bot.storage_orders import InvoiceInfo, OrderForm, OrderStatus, OrderView, P
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import lifecycle_text
-from handlers.ids import Action, Callback, StorageOrderAction, StorageOrderBlock
+from handlers.ids import Action, Callback, OrderAction, StorageOrderAction, StorageOrderBlock
 from handlers.ids import StorageOrderInput as Input
 from handlers.metadata import OrderFormMeta, StorageOrderRef
 
@@ -41,7 +41,7 @@ def pricing_text(t: Translator, pricing: Pricing, note: str | None = None) -> st
     return "\n".join(lines)
 
 
-def _invoice_input(t: Translator, block_id: str, initial: str, max_length: int) -> Block:
+def invoice_input(t: Translator, block_id: str, initial: str, max_length: int) -> Block:
     label = t(f"order.field.{block_id}")
     if block_id == Input.INVOICE_EMAIL:
         return forms.email_input(block_id, label, initial=initial, hint=t("order.email_hint"))
@@ -87,7 +87,7 @@ def order_form_view(
         kit.context(t("order.email_warning")),
     ]
     values = invoice.__dict__
-    blocks += [_invoice_input(t, name, values[name], limit) for name, limit in INVOICE_FIELDS]
+    blocks += [invoice_input(t, name, values[name], limit) for name, limit in INVOICE_FIELDS]
     return {
         "type": "modal",
         "callback_id": Callback.STORAGE_ORDER,
@@ -121,7 +121,14 @@ def status_line(t: Translator, order: OrderView, tz: Any) -> str:
         case OrderStatus.EXPIRED:
             return t("order.status.expired", deadline=order.payment_deadline)
         case OrderStatus.CANCELLED:
-            return t("order.status.cancelled")
+            if order.cancelled_at is None:
+                return t("order.status.cancelled")
+            return t(
+                "order.status.cancelled_by",
+                at=t.moment(order.cancelled_at, tz),
+                user=order.cancelled_by or "",
+                reason=escape(order.cancel_reason or ""),
+            )
 
 
 def email_line(t: Translator, order: OrderView) -> str:
@@ -196,9 +203,12 @@ def order_blocks(
             "deny": kit.plain(t("order.confirm_no"), 30),
         }
         value = StorageOrderRef(order_id=order.id).encode()
-        elements.append(
-            kit.button(t("order.mark_paid"), Action.ORDER_MARK_PAID, value, confirm=confirm)
-        )
+        elements += [
+            kit.button(t("order.mark_paid"), Action.ORDER_MARK_PAID, value, confirm=confirm),
+            kit.button(t("order.edit_invoice"), OrderAction.EDIT_INVOICE, value),
+            kit.button(t("order.resend_email"), OrderAction.RESEND_EMAIL, value),
+            kit.button(t("order.cancel"), OrderAction.CANCEL, value, style="danger"),
+        ]
     blocks.append(kit.actions(*elements, block_id=StorageOrderBlock.ORDER_ACTIONS))
     blocks.append(kit.context(t("order.placed_by", user=order.placed_by)))
     return blocks

@@ -10,13 +10,14 @@ from storage.models.licences import (
     LicenceRequestModule,
     SubscriptionModule,
 )
-from storage.models.orders import BankTransaction, StorageOrder
+from storage.models.orders import BankTransaction, DeletionClaim, StorageOrder
 
 __all__ = [
     "AuditEvent",
     "BankTransaction",
     "Base",
     "Customer",
+    "DeletionClaim",
     "IgovOrder",
     "LicenceDocument",
     "LicenceRequest",

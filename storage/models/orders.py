@@ -66,6 +66,10 @@ class StorageOrder(Timestamps, Base):
     email_status: Mapped[str] = mapped_column(String(16), default="queued")
     # When the payment confirmation email reached the mail server (None: not yet).
     paid_email_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when the placer or finance cancels the order while it awaits payment.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     subscription: Mapped[Subscription] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
@@ -96,3 +100,19 @@ class BankTransaction(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("storage_orders.id"), index=True)
     raw: Mapped[dict[str, Any]] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeletionClaim(Base):
+    """Who took a deletion warning (calls the customer), once per account and expiry date."""
+
+    __tablename__ = "deletion_claims"
+    __table_args__ = (
+        Index("uq_deletion_claims_account", "subscription_id", "expires_on", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    # The expiry the warning was about: a renewal and a later expiry can be claimed afresh.
+    expires_on: Mapped[date] = mapped_column(Date)
+    claimed_by: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -114,3 +114,12 @@ def count_by_status(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}
+
+
+def payload_by_key(session: Session, kind: str, dedupe_key: str) -> dict[str, Any] | None:
+    """What a message enqueued under `dedupe_key` carries (None: no such message)."""
+    return session.scalar(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.kind == kind
+        )
+    )

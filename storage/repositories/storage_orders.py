@@ -142,3 +142,25 @@ def add_transaction(session: Session, **values: Any) -> BankTransaction:
 
 def transaction(session: Session, transaction_id: int) -> BankTransaction | None:
     return session.get(BankTransaction, transaction_id)
+
+
+def update_invoice(session: Session, order_id: int, **values: str) -> bool:
+    """New invoice details for an order still awaiting payment; False if it no longer is."""
+    changed = session.execute(
+        update(StorageOrder)
+        .where(StorageOrder.id == order_id, StorageOrder.status == AWAITING_PAYMENT)
+        .values(**values, email_status="queued")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def cancel(session: Session, order_id: int, *, at: datetime, by: str, reason: str) -> bool:
+    """awaiting_payment → cancelled, once: a payment arriving meanwhile wins or loses cleanly."""
+    changed = session.execute(
+        update(StorageOrder)
+        .where(StorageOrder.id == order_id, StorageOrder.status == AWAITING_PAYMENT)
+        .values(status="cancelled", cancelled_at=at, cancelled_by=by, cancel_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
