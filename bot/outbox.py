@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.metrics import OUTBOX_DELIVERIES
 from bot.outbox_messages import MalformedMessage, Message
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
@@ -174,10 +175,12 @@ class OutboxWorker:
                 wait = min(2 * message.attempts, 60)
                 retry_at = self.clock.now() + timedelta(seconds=wait)
             self._fail(message, f"waiting: {exc}", retry_at)
+            self._count(message.kind, retry_at)
             return 0
         except PermanentFailure as exc:
             log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, exc)
             self._fail(message, f"permanent: {exc}", None)
+            self._count(message.kind, None)
             return 0
         except Exception as exc:
             retry_at = None
@@ -192,10 +195,16 @@ class OutboxWorker:
                 retry_at,
             )
             self._fail(message, repr(exc), retry_at)
+            self._count(message.kind, retry_at)
             return 0
         with self.db.session() as session:
             outbox_repo.mark_sent(session, message.id, now=self.clock.now())
+        OUTBOX_DELIVERIES.labels(message.kind, "delivered").inc()
         return 1
+
+    @staticmethod
+    def _count(kind: str, retry_at: datetime | None) -> None:
+        OUTBOX_DELIVERIES.labels(kind, "retried" if retry_at is not None else "failed").inc()
 
     def _save(self, message_id: int, result: dict[str, Any]) -> None:
         with self.db.session() as session:

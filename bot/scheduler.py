@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import reminders
 from bot.config import Settings, SettingsError
 from bot.i18n import Translator
+from bot.metrics import JOB_RUNS, JOB_SECONDS
 from bot.reminders import JobOutcome, ReminderConfig, Run
 from bot.services import Services
 
@@ -93,7 +94,14 @@ def run_job(services: Services, name: str, at: datetime | None = None) -> JobOut
     now = services.clock.now()
     run = Run(at=(at or now).astimezone(settings.tz), now=now)
     started = time.perf_counter()
-    outcome = spec.run(services.db, ReminderConfig.from_settings(settings), run)
+    try:
+        outcome = spec.run(services.db, ReminderConfig.from_settings(settings), run)
+    except Exception:
+        JOB_RUNS.labels(name, "error").inc()
+        raise
+    finally:
+        JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+    JOB_RUNS.labels(name, "ok").inc()
     log.info(
         "job %s as of %s: %s due, %s reminders claimed, %s already claimed %sin %.3f s",
         name,

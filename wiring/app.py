@@ -38,7 +38,7 @@ from handlers.locale import UserLanguages
 from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
-from handlers.web import health_routes, slack_routes
+from handlers.web import health_routes, metrics_routes, slack_routes
 from wiring.http import BodyGuard
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
@@ -113,6 +113,8 @@ def build_runtime(
     )
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
+    if settings.metrics_enabled:
+        routes += metrics_routes(services)
     if not socket_mode:
         secret = settings.slack_signing_secret
         if secret is None:  # the settings refuse HTTP mode without it; never serve unchecked
