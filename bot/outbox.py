@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.metrics import OUTBOX_DELIVERIES
-from bot.outbox_messages import MalformedMessage, Message
+from bot.outbox_messages import DeliveryGaveUp, MalformedMessage, Message
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.outbox import ClaimedMessage
@@ -103,6 +103,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=2),
         poll_interval: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
+        report_to: str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -110,6 +111,8 @@ class OutboxWorker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
+        # Where deliveries that gave up are reported (SUPPORT_CHANNEL); None: only logged.
+        self.report_to = report_to
         self._deliverers: dict[str, tuple[type[Message], Deliverer[Any]]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -213,6 +216,20 @@ class OutboxWorker:
     def _fail(self, message: ClaimedMessage, error: str, retry_at: datetime | None) -> None:
         with self.db.session() as session:
             outbox_repo.mark_failed(session, message.id, error=error, retry_at=retry_at)
+            gave_up = retry_at is None
+            # A report that gives up is only logged: reporting it would report itself.
+            if gave_up and self.report_to and message.kind != DeliveryGaveUp.kind:
+                report = DeliveryGaveUp(
+                    message_id=message.id,
+                    message_kind=message.kind,
+                    attempts=message.attempts,
+                    error=error[:500],
+                    since=message.created_at,
+                )
+                now = self.clock.now()
+                enqueue(session, report, now=now, dedupe_key=f"outbox.gave_up:{message.id}")
+        if retry_at is None:
+            self.wake()
 
     def start(self) -> None:
         if self._thread is not None:

@@ -244,3 +244,17 @@ class PaymentReminder(Message):
     payment_deadline: date
     days: int
     link: str | None = None
+
+
+# Operations (handlers/outbox_reports.py).
+
+
+class DeliveryGaveUp(Message):
+    """Tell support that a delivery gave up: once per message, never about such a report."""
+
+    kind = "outbox.gave_up"
+    message_id: int
+    message_kind: str
+    attempts: int
+    error: str
+    since: datetime

@@ -29,6 +29,7 @@ from handlers import (
     igov,
     licence_request,
     order_page,
+    outbox_reports,
     reminders,
     storage_order,
 )
@@ -51,6 +52,7 @@ FLOWS: tuple[Any, ...] = (
     approvals,
     reminders,
     exports,
+    outbox_reports,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

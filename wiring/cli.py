@@ -1,4 +1,4 @@
-"""The command line: `python -m bot serve | migrate | import | jobs | scheduler`."""
+"""The command line: `python -m bot serve | migrate | import | jobs | scheduler | outbox`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from bot.i18n import Translator
 from bot.import_files import TableFile
 from bot.logs import configure_logging
 from bot.reminders import DELETION_SWEEP, JOB_NAMES
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def _settings() -> Settings:
@@ -322,3 +326,93 @@ def scheduler() -> None:
     finally:
         runtime.scheduler.shutdown()
         runtime.services.outbox.stop()
+
+
+@main.group(help="Deliveries: what waits or gave up and why, deliver again, or drop one.")
+def outbox() -> None:
+    pass
+
+
+def _admin_database(settings: Settings) -> Services:
+    from bot.services import Services
+    from storage.migrate import upgrade
+
+    services = Services.create(settings)
+    upgrade(services.db, local_timezone=settings.bot_timezone)
+    return services
+
+
+@outbox.command("list", help="Deliveries waiting for their next attempt, or that gave up.")
+@click.option("--failed", is_flag=True, help="Only those that gave up.")
+@click.option("--kind", metavar="K", help="Only this kind (e.g. storage_order.placed).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_list(failed: bool, kind: str | None, lang: str) -> None:
+    from bot.outbox_admin import undelivered
+
+    settings = _settings()
+    t = Translator(lang)
+    services = _admin_database(settings)
+    items = undelivered(services.db, failed_only=failed, kind=kind)
+    if not items:
+        click.echo(t("outbox.nothing"))
+        return
+    columns = ("id", "kind", "state", "attempts", "since", "next")
+    header = [t(f"outbox.column.{c}") for c in columns]
+    click.echo(
+        f"{header[0]:>6}  {header[1]:<26} {header[2]:<10} {header[3]:>9}  "
+        f"{header[4]:<17} {header[5]:<17} {t('outbox.column.error')}"
+    )
+    for item in items:
+        state = t("outbox.state.gave_up" if item.gave_up else "outbox.state.waiting")
+        since = t.moment(item.since, settings.tz)
+        next_at = t.moment(item.next_attempt_at, settings.tz) if item.next_attempt_at else "—"
+        error = " ".join((item.last_error or "—").split())[:120]
+        click.echo(
+            f"{item.id:>6}  {item.kind:<26} {state:<10} {item.attempts:>9}  "
+            f"{since:<17} {next_at:<17} {error}"
+        )
+
+
+@outbox.command("retry", help="Deliver again now: one item by ID, or every one that gave up.")
+@click.argument("message_id", metavar="ID", type=int, required=False)
+@click.option("--failed", is_flag=True, help="Every delivery that gave up.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_retry(message_id: int | None, failed: bool, lang: str) -> None:
+    from bot.outbox_admin import retry
+
+    settings = _settings()
+    t = Translator(lang)
+    if (message_id is None) == (not failed):
+        raise click.UsageError(t("outbox.retry_what"))
+    services = _admin_database(settings)
+    done = retry(services.db, services.clock, None if failed else [message_id])
+    if message_id is not None and not done:
+        raise click.ClickException(t("outbox.retry_unknown", id=message_id))
+    if not done:
+        click.echo(t("outbox.retried_none"))
+        return
+    # A running `serve` or `scheduler` delivers them at its next poll (a few seconds).
+    click.echo(t("outbox.retried", ids=", ".join(f"#{i}" for i in done)))
+
+
+@outbox.command("drop", help="Never deliver this item; the reason is recorded.")
+@click.argument("message_id", metavar="ID", type=int)
+@click.option("--why", required=True, help="Why it is dropped (kept in the audit trail).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_drop(message_id: int, why: str, lang: str) -> None:
+    import getpass
+
+    from bot.outbox_admin import DropOutcome, drop
+
+    settings = _settings()
+    t = Translator(lang)
+    if not why.strip():
+        raise click.UsageError(t("outbox.drop_why"))
+    services = _admin_database(settings)
+    actor = f"cli:{getpass.getuser()}"[:64]
+    outcome = drop(services.db, services.clock, message_id, why=why.strip(), actor=actor)
+    if outcome is DropOutcome.NOT_FOUND:
+        raise click.ClickException(t("outbox.drop_not_found", id=message_id))
+    if outcome is DropOutcome.NOT_UNDELIVERED:
+        raise click.ClickException(t("outbox.drop_not_undelivered", id=message_id))
+    click.echo(t("outbox.dropped", id=message_id))

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -144,6 +147,7 @@ def test_metrics_move_with_a_lookup_an_order_and_a_failed_delivery(
         lambda: figure(scrape(bot), "misa_bot_outbox_deliveries_total", **notice) == 1,
         what="the notice to fail",
     )
+    wait_until(lambda: pending(db) == 0, what="the report to support")
     after = scrape(bot)
     assert figure(after, "misa_bot_bank_notifications_total", outcome="unmatched") == 1
     assert figure(after, "misa_bot_outbox_messages", kind="payment.finance_notice", status="dead")
@@ -173,3 +177,77 @@ def test_readyz_says_ready_and_healthz_stays_cheap(bot: BotProcess) -> None:
     assert body["status"] == "ready"
     assert body["database"] and body["migrations"] and body["outbox"]
     assert httpx.get(f"{bot.base_url}/healthz").json() == {"status": "ok", "database": True}
+
+
+def cli(bot: BotProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot <args>` with the running bot's settings, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**os.environ, **bot.env, "PUBLIC_BASE_URL": bot.base_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_delivery_that_gave_up_is_reported_listed_retried_and_arrives_once(
+    bot: BotProcess, fake_slack: FakeSlack, db: Database
+) -> None:
+    fake = fake_slack
+    finance_dm = f"D{FINANCE}"
+    wait_until(lambda: pending(db) == 0, what="earlier deliveries and their reports")
+    mark = fake.mark()
+    fake.fail_next("chat.postMessage", error="not_in_channel")
+    content = "chuyen tien khong ro 7002"
+    assert webhook(bot, transfer("", 6_000, "ops-2", content)).json()["outcome"] == "unmatched"
+
+    # Support hears of it once, with what to run.
+    report = fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.ok and c.params.get("channel") == SUPPORT and "finance_notice" in str(c.params),
+        after=mark,
+    )
+    assert "python -m bot outbox retry" in str(report.params)
+
+    listed = cli(
+        bot, "outbox", "list", "--failed", "--kind", "payment.finance_notice", "--lang", "en"
+    )
+    assert listed.returncode == 0, listed.stderr
+    (line,) = [x for x in listed.stdout.splitlines() if "not_in_channel" in x]
+    message_id = line.split()[0]
+    assert "gave up" in line and "payment.finance_notice" in line
+    assert f"#{message_id}" in str(report.params)
+
+    retried = cli(bot, "outbox", "retry", message_id, "--lang", "en")
+    assert retried.returncode == 0, retried.stderr
+    assert f"#{message_id}" in retried.stdout
+    fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.ok and c.params.get("channel") == finance_dm and "7002" in str(c.params),
+        after=mark,
+    )
+    wait_until(lambda: pending(db) == 0, what="the retried delivery")
+    time.sleep(1)  # anything repeated would show by now
+    delivered = [
+        c
+        for c in fake.calls[mark:]
+        if c.method == "chat.postMessage"
+        and c.ok
+        and c.params.get("channel") == finance_dm
+        and "7002" in str(c.params)
+    ]
+    assert len(delivered) == 1
+    reports = [
+        c
+        for c in fake.calls[mark:]
+        if c.method == "chat.postMessage" and c.ok and c.params.get("channel") == SUPPORT
+    ]
+    assert len(reports) == 1
+    assert "not_in_channel" not in cli(bot, "outbox", "list", "--lang", "en").stdout
+
+    # Delivered: neither retried nor dropped again; a drop needs a reason.
+    again = cli(bot, "outbox", "retry", message_id, "--lang", "en")
+    assert again.returncode == 1 and "not retried" in again.stderr
+    dropped = cli(bot, "outbox", "drop", message_id, "--why", "duplicate", "--lang", "en")
+    assert dropped.returncode == 1 and "not dropped" in dropped.stderr
+    assert cli(bot, "outbox", "drop", message_id).returncode == 2
