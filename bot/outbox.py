@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.logs import bound, new_request_id
 from bot.metrics import OUTBOX_DELIVERIES
 from bot.outbox_messages import DeliveryGaveUp, MalformedMessage, Message
 from storage.db import Database
@@ -168,6 +169,17 @@ class OutboxWorker:
         return job, deliverer
 
     def _deliver(self, message: ClaimedMessage) -> int:
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        with bound(
+            request_id=new_request_id(),
+            outbox_id=message.id,
+            order_id=payload.get("order_id"),
+            licence_request_id=payload.get("request_id"),
+            user=payload.get("user") if isinstance(payload.get("user"), str) else None,
+        ):
+            return self._deliver_bound(message)
+
+    def _deliver_bound(self, message: ClaimedMessage) -> int:
         try:
             job, deliverer = self._job(message)
             deliverer(job)

@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import reminders
 from bot.config import Settings, SettingsError
 from bot.i18n import Translator
+from bot.logs import bound, new_request_id
 from bot.metrics import JOB_RUNS, JOB_SECONDS
 from bot.reminders import JobOutcome, ReminderConfig, Run
 from bot.services import Services
@@ -88,6 +89,11 @@ JOBS: dict[str, JobSpec] = {
 
 def run_job(services: Services, name: str, at: datetime | None = None) -> JobOutcome:
     """Run one job now, as of `at` (default: now); raises SettingsError if it can't run."""
+    with bound(request_id=new_request_id(), job=name):
+        return _run_job(services, name, at)
+
+
+def _run_job(services: Services, name: str, at: datetime | None) -> JobOutcome:
     spec = JOBS[name]
     settings = services.settings
     settings.require(*spec.requires)

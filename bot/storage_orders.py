@@ -18,6 +18,7 @@ from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
 from bot.errors import FieldErrors, InvalidInput, NotEligible, NotFound
+from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import OrderEmail, OrderPlaced
 from bot.services import Services
@@ -244,6 +245,7 @@ def _place_once(services: Services, command: PlaceOrder, now: datetime) -> tuple
         )
         session.add(order)
         session.flush()
+        bind(order_id=order.id)
         audit.record(
             session,
             entity_type="storage_order",

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.logs import bind
 from bot.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
 from bot.operations import readiness
 from bot.services import Services
@@ -81,6 +82,28 @@ def request_kind(payload: dict[str, Any]) -> str:
     return KINDS.get(kind, "other") if isinstance(kind, str) else "other"
 
 
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _id_of(value: Any) -> str | None:
+    """A Slack id given as itself or as an object with `id`."""
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def who(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The Slack user and team of a parsed request (command, interaction or event)."""
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    user = (
+        _id_of(payload.get("user_id")) or _id_of(payload.get("user")) or _id_of(event.get("user"))
+    )
+    team = _id_of(payload.get("team_id")) or _id_of(payload.get("team"))
+    return user, team
+
+
 def _outcome(status: int) -> str:
     if status < 400:
         return "ok"
@@ -109,6 +132,8 @@ def slack_routes(bolt_app: App, signing_secret: str) -> list[Route]:
             SLACK_REQUESTS.labels("unknown", "malformed").inc()
             return PlainTextResponse("malformed body", status_code=400)
         kind = request_kind(payload)
+        user, team = who(payload)
+        bind(user=user, team=team)  # the request id is bound for every request (wiring/http.py)
         bolt_request = to_bolt_request(request, body)
         # bolt's App is synchronous: dispatch in a worker thread, return as soon as it acks.
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
 from handlers.web import health_routes, metrics_routes, slack_routes
-from wiring.http import BodyGuard
+from wiring.http import BodyGuard, RequestIds
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
 FLOWS: tuple[Any, ...] = (
@@ -60,6 +61,14 @@ LISTENER_THREADS = 16
 
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page, bank_webhook)
+
+
+class ContextThreads(ThreadPoolExecutor):
+    """bolt's listener threads, running each listener in the context of the request that
+    submitted it (so its log records carry the request's id, user and team)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
         # Start even when Slack is briefly unreachable; auth.test happens on first use.
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=ContextThreads(LISTENER_THREADS, thread_name_prefix="listener"),
     )
     errors.register(app)
     for flow in FLOWS:
@@ -144,6 +153,6 @@ def build_runtime(
         lifespan=lifespan,
         exception_handlers={404: order_page.not_found},
         # Every route's body is bounded in size and time while it streams in.
-        middleware=[Middleware(BodyGuard)],
+        middleware=[Middleware(RequestIds), Middleware(BodyGuard)],
     )
     return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)
