@@ -1,11 +1,14 @@
-"""The command line: `python -m bot serve | migrate | import | jobs | scheduler | outbox`."""
+"""The command line: `python -m bot serve | migrate | import | jobs | scheduler | outbox |
+backup | restore`."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,14 +103,28 @@ def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     _require(settings, "slack_app_token" if socket_mode else "slack_signing_secret")
     _require(settings, "public_base_url")  # order links are made from it
     configure_logging(settings)
-    _migrate(settings)
-    runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    with _running_on(settings):
+        _migrate(settings)
+        runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        assert settings.slack_app_token is not None
-        SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value()).connect()
-    serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
+            assert settings.slack_app_token is not None
+            SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value()).connect()
+        serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
+
+
+@contextlib.contextmanager
+def _running_on(settings: Settings) -> Iterator[None]:
+    """While a bot runs on a SQLite file it holds its lock, so `restore` will not replace it."""
+    from storage.sqlite_files import held_while_running, sqlite_path
+
+    path = sqlite_path(settings.effective_database_url)
+    if path is None:
+        yield
+        return
+    with held_while_running(path):
+        yield
 
 
 @main.command(
@@ -130,13 +147,21 @@ def sandbox(port: int, host: str, database_url: str | None) -> None:
 
 @main.command(help="Apply database migrations (also done by serve and import).")
 @click.option("--revision", default="head", show_default=True)
-def migrate(revision: str) -> None:
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Roll the last applied migration back instead (before running the previous version).",
+)
+def migrate(revision: str, undo: bool) -> None:
     from storage.db import Database
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision, downgrade, upgrade
 
     settings = _settings()
     database = Database(settings.effective_database_url)
-    upgrade(database, revision, local_timezone=settings.bot_timezone)
+    if undo:
+        downgrade(database, "-1", local_timezone=settings.bot_timezone)
+    else:
+        upgrade(database, revision, local_timezone=settings.bot_timezone)
     click.echo(f"database at revision {current_revision(database)}")
 
 
@@ -312,20 +337,21 @@ def scheduler() -> None:
     settings = _settings()
     _require(settings, "slack_bot_token", "public_base_url")  # its outbox makes order links
     configure_logging(settings)
-    _migrate(settings)
-    runtime = build_runtime(settings, with_scheduler=True)
-    assert runtime.scheduler is not None
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    runtime.services.outbox.start()
-    runtime.scheduler.start()
-    try:
-        while not stop.wait(1.0):
-            pass
-    finally:
-        runtime.scheduler.shutdown()
-        runtime.services.outbox.stop()
+    with _running_on(settings):
+        _migrate(settings)
+        runtime = build_runtime(settings, with_scheduler=True)
+        assert runtime.scheduler is not None
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runtime.services.outbox.start()
+        runtime.scheduler.start()
+        try:
+            while not stop.wait(1.0):
+                pass
+        finally:
+            runtime.scheduler.shutdown()
+            runtime.services.outbox.stop()
 
 
 @main.group(help="Deliveries: what waits or gave up and why, deliver again, or drop one.")
@@ -416,3 +442,46 @@ def outbox_drop(message_id: int, why: str, lang: str) -> None:
     if outcome is DropOutcome.NOT_UNDELIVERED:
         raise click.ClickException(t("outbox.drop_not_undelivered", id=message_id))
     click.echo(t("outbox.dropped", id=message_id))
+
+
+class _Refused(click.ClickException):
+    exit_code = 2  # nothing was done
+
+
+@main.command(help="Copy the SQLite database to FILE, consistently, even while the bot runs.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def backup(file: Path, lang: str) -> None:
+    from storage import sqlite_files
+
+    settings = _settings()
+    t = Translator(lang)
+    database = sqlite_files.sqlite_path(settings.effective_database_url)
+    if database is None:
+        raise _Refused(t("backup.use_pg_dump"))
+    if not database.exists():
+        raise _Refused(t("backup.no_database", path=str(database)))
+    if file.exists():
+        raise _Refused(t("backup.exists", path=str(file)))
+    sqlite_files.backup(database, file)
+    click.echo(t("backup.done", path=str(file), check=sqlite_files.integrity(file)))
+
+
+@main.command(help="Replace the SQLite database with a backup FILE; refused while a bot uses it.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def restore(file: Path, lang: str) -> None:
+    from storage import sqlite_files
+
+    settings = _settings()
+    t = Translator(lang)
+    database = sqlite_files.sqlite_path(settings.effective_database_url)
+    if database is None:
+        raise _Refused(t("restore.use_pg_restore"))
+    try:
+        sqlite_files.restore(file, database)
+    except sqlite_files.InUse:
+        raise _Refused(t("restore.in_use", path=str(database))) from None
+    except sqlite_files.NotABackup as exc:
+        raise _Refused(t("restore.not_a_backup", path=str(file), reason=str(exc))) from None
+    click.echo(t("restore.done", path=str(database)))
