@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     payment_reminder_days: int = Field(default=3, ge=1)
     scheduler_misfire_grace_seconds: int = Field(default=6 * 3600, ge=1)
     log_level: str = "INFO"
+    # Operations: `text` or `json` (one object per line); GET /metrics; /readyz fails when a
+    # delivery has waited longer than this.
+    log_format: str = "text"
+    metrics_enabled: bool = True
+    ready_outbox_max_age_seconds: int = Field(default=900, ge=1)
 
     @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod
@@ -193,6 +198,13 @@ class Settings(BaseSettings):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @field_validator("storage_packages", mode="before")
     @classmethod

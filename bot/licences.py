@@ -33,6 +33,7 @@ from bot.licence_cards import (
     RequestCard,
     request_card,
 )
+from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import ApprovalPost
 from bot.services import Services
@@ -282,6 +283,7 @@ def _save(
         module_rows(valid),
         document_rows(documents),
     )
+    bind(licence_request_id=request.id, order_id=order.id)
     if not repo.move_order(session, order.id, SAVED, REQUESTED):
         # Someone else sent a request from this order meanwhile: roll everything back.
         raise NotEligible("request.order_has_request", order_no=order.order_no, code="")

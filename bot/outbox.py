@@ -22,7 +22,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.outbox_messages import MalformedMessage, Message
+from bot.logs import bound, new_request_id
+from bot.metrics import OUTBOX_DELIVERIES
+from bot.outbox_messages import DeliveryGaveUp, MalformedMessage, Message
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.outbox import ClaimedMessage
@@ -102,6 +104,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=2),
         poll_interval: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
+        report_to: str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -109,6 +112,8 @@ class OutboxWorker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
+        # Where deliveries that gave up are reported (SUPPORT_CHANNEL); None: only logged.
+        self.report_to = report_to
         self._deliverers: dict[str, tuple[type[Message], Deliverer[Any]]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -164,6 +169,17 @@ class OutboxWorker:
         return job, deliverer
 
     def _deliver(self, message: ClaimedMessage) -> int:
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        with bound(
+            request_id=new_request_id(),
+            outbox_id=message.id,
+            order_id=payload.get("order_id"),
+            licence_request_id=payload.get("request_id"),
+            user=payload.get("user") if isinstance(payload.get("user"), str) else None,
+        ):
+            return self._deliver_bound(message)
+
+    def _deliver_bound(self, message: ClaimedMessage) -> int:
         try:
             job, deliverer = self._job(message)
             deliverer(job)
@@ -174,10 +190,12 @@ class OutboxWorker:
                 wait = min(2 * message.attempts, 60)
                 retry_at = self.clock.now() + timedelta(seconds=wait)
             self._fail(message, f"waiting: {exc}", retry_at)
+            self._count(message.kind, retry_at)
             return 0
         except PermanentFailure as exc:
             log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, exc)
             self._fail(message, f"permanent: {exc}", None)
+            self._count(message.kind, None)
             return 0
         except Exception as exc:
             retry_at = None
@@ -192,10 +210,16 @@ class OutboxWorker:
                 retry_at,
             )
             self._fail(message, repr(exc), retry_at)
+            self._count(message.kind, retry_at)
             return 0
         with self.db.session() as session:
             outbox_repo.mark_sent(session, message.id, now=self.clock.now())
+        OUTBOX_DELIVERIES.labels(message.kind, "delivered").inc()
         return 1
+
+    @staticmethod
+    def _count(kind: str, retry_at: datetime | None) -> None:
+        OUTBOX_DELIVERIES.labels(kind, "retried" if retry_at is not None else "failed").inc()
 
     def _save(self, message_id: int, result: dict[str, Any]) -> None:
         with self.db.session() as session:
@@ -204,6 +228,20 @@ class OutboxWorker:
     def _fail(self, message: ClaimedMessage, error: str, retry_at: datetime | None) -> None:
         with self.db.session() as session:
             outbox_repo.mark_failed(session, message.id, error=error, retry_at=retry_at)
+            gave_up = retry_at is None
+            # A report that gives up is only logged: reporting it would report itself.
+            if gave_up and self.report_to and message.kind != DeliveryGaveUp.kind:
+                report = DeliveryGaveUp(
+                    message_id=message.id,
+                    message_kind=message.kind,
+                    attempts=message.attempts,
+                    error=error[:500],
+                    since=message.created_at,
+                )
+                now = self.clock.now()
+                enqueue(session, report, now=now, dedupe_key=f"outbox.gave_up:{message.id}")
+        if retry_at is None:
+            self.wake()
 
     def start(self) -> None:
         if self._thread is not None:

@@ -272,3 +272,17 @@ class DigestClaimed(Message):
     channel: str
     ts: str
     day: date
+
+
+# Operations (handlers/outbox_reports.py).
+
+
+class DeliveryGaveUp(Message):
+    """Tell support that a delivery gave up: once per message, never about such a report."""
+
+    kind = "outbox.gave_up"
+    message_id: int
+    message_kind: str
+    attempts: int
+    error: str
+    since: datetime

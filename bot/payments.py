@@ -18,6 +18,7 @@ from typing import Any
 from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
 from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
+from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import FinanceNotice, OrderChanged, PaidEmail
 from bot.services import Services
@@ -264,6 +265,7 @@ def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> 
             raw=transfer.raw,
             received_at=now,
         )
+        bind(order_id=order.id if order else None)
         if outcome in NOTIFY_FINANCE:
             enqueue(
                 session,

@@ -27,6 +27,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import reminders
 from bot.config import Settings, SettingsError
 from bot.i18n import Translator
+from bot.logs import bound, new_request_id
+from bot.metrics import JOB_RUNS, JOB_SECONDS
 from bot.reminders import JobOutcome, ReminderConfig, Run
 from bot.services import Services
 
@@ -87,13 +89,25 @@ JOBS: dict[str, JobSpec] = {
 
 def run_job(services: Services, name: str, at: datetime | None = None) -> JobOutcome:
     """Run one job now, as of `at` (default: now); raises SettingsError if it can't run."""
+    with bound(request_id=new_request_id(), job=name):
+        return _run_job(services, name, at)
+
+
+def _run_job(services: Services, name: str, at: datetime | None) -> JobOutcome:
     spec = JOBS[name]
     settings = services.settings
     settings.require(*spec.requires)
     now = services.clock.now()
     run = Run(at=(at or now).astimezone(settings.tz), now=now)
     started = time.perf_counter()
-    outcome = spec.run(services.db, ReminderConfig.from_settings(settings), run)
+    try:
+        outcome = spec.run(services.db, ReminderConfig.from_settings(settings), run)
+    except Exception:
+        JOB_RUNS.labels(name, "error").inc()
+        raise
+    finally:
+        JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+    JOB_RUNS.labels(name, "ok").inc()
     log.info(
         "job %s as of %s: %s due, %s reminders claimed, %s already claimed %sin %.3f s",
         name,

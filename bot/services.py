@@ -23,6 +23,5 @@ class Services:
         db = Database(settings.effective_database_url)
         clock = Clock(settings.tz)
         lease = timedelta(seconds=settings.outbox_lease_seconds)
-        return cls(
-            settings=settings, db=db, clock=clock, outbox=OutboxWorker(db, clock, lease=lease)
-        )
+        outbox = OutboxWorker(db, clock, lease=lease, report_to=settings.support_channel)
+        return cls(settings=settings, db=db, clock=clock, outbox=outbox)

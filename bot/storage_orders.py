@@ -19,6 +19,7 @@ from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
+from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import OrderEmail, OrderPlaced
 from bot.services import Services
@@ -298,6 +299,7 @@ def _place_once(
         )
         session.add(order)
         session.flush()
+        bind(order_id=order.id)
         audit.record(
             session,
             entity_type=ENTITY,

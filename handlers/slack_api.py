@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -14,6 +17,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 
 from bot.config import Settings
+from bot.metrics import SLACK_API_CALLS, SLACK_API_FAILED_ATTEMPTS
 
 
 class _ProportionalJitter(Jitter):
@@ -28,9 +32,59 @@ class _ProportionalJitter(Jitter):
 QUICK_BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.2, jitter=_ProportionalJitter())
 
 
+class _CountFailedAttempts(RetryHandler):
+    """Counts each attempt that failed (429, 5xx, a dropped connection); never retries itself,
+    so the handlers after it decide."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=1_000_000)
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None:
+            reason = "connection_error" if error is not None else None
+        elif response.status_code == 429:
+            reason = "http_429"
+        elif response.status_code >= 500:
+            reason = "http_5xx"
+        else:
+            reason = None
+        if reason is not None:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+            SLACK_API_FAILED_ATTEMPTS.labels(method, reason).inc()
+        return False
+
+
+class MeteredWebClient(WebClient):
+    """The Web API client, counting each call's result by method (`bot.metrics`)."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            SLACK_API_CALLS.labels(api_method, str(error or "error")).inc()
+            raise
+        except TimeoutError:
+            SLACK_API_CALLS.labels(api_method, "timeout").inc()
+            raise
+        except Exception:
+            SLACK_API_CALLS.labels(api_method, "connection_error").inc()
+            raise
+        SLACK_API_CALLS.labels(api_method, "ok").inc()
+        return response
+
+
 def retry_handlers() -> list:
     """429 waits for Retry-After; 5xx and dropped connections back off and try again."""
     return [
+        _CountFailedAttempts(),
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=3, interval_calculator=QUICK_BACKOFF),
         ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=QUICK_BACKOFF),
@@ -39,7 +93,7 @@ def retry_handlers() -> list:
 
 def make_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,  # type: ignore[arg-type]  # urllib takes floats

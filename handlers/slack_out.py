@@ -78,7 +78,7 @@ class SlackOut:
         self.pacer = pacer or ChannelPacer()
         # Posts are retried only on 429 (Slack did nothing). A 5xx or a lost connection may
         # hide a post Slack made: the outbox retries those, after looking for it first.
-        self._post_client = WebClient(
+        self._post_client = type(client)(  # the same class: metered like the client
             token=client.token,
             base_url=client.base_url,
             timeout=client.timeout,

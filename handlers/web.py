@@ -1,4 +1,5 @@
-"""HTTP: Slack's `/slack/events` (signature first, then bolt off the event loop), `/healthz`."""
+"""HTTP: Slack's `/slack/events` (signature first, then bolt off the event loop), `/healthz`,
+`/readyz` and `/metrics`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.logs import bind
+from bot.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
+from bot.operations import readiness
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -53,9 +57,63 @@ def _slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
         return None
 
 
+# Interactive payload types by the kind of request they are.
+KINDS = {
+    "block_actions": "action",
+    "interactive_message": "action",
+    "shortcut": "action",
+    "message_action": "action",
+    "view_submission": "view",
+    "view_closed": "view",
+    "block_suggestion": "options",
+    "dialog_suggestion": "options",
+    "event_callback": "event",
+    "url_verification": "event",
+    "app_rate_limited": "event",
+}
+
+
+def request_kind(payload: dict[str, Any]) -> str:
+    """command, action, view, event, options (or other) from a parsed Slack body."""
+    if "command" in payload:
+        return "command"
+    kind = payload.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind  # a form's values are lists
+    return KINDS.get(kind, "other") if isinstance(kind, str) else "other"
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _id_of(value: Any) -> str | None:
+    """A Slack id given as itself or as an object with `id`."""
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def who(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The Slack user and team of a parsed request (command, interaction or event)."""
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    user = (
+        _id_of(payload.get("user_id")) or _id_of(payload.get("user")) or _id_of(event.get("user"))
+    )
+    team = _id_of(payload.get("team_id")) or _id_of(payload.get("team"))
+    return user, team
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    return "rejected" if status < 500 else "error"
+
+
 def slack_routes(bolt_app: App, signing_secret: str) -> list[Route]:
     async def slack_events(request: Request) -> Response:
         # Nothing of an unsigned request is parsed, logged or acted on: the check comes first.
+        started = time.perf_counter()
         body = await request.body()
         headers = request.headers
         if not signed_by_slack(
@@ -66,13 +124,25 @@ def slack_routes(bolt_app: App, signing_secret: str) -> list[Route]:
         ):
             # uvicorn's access line (status 401) is the one line a refusal writes at INFO.
             log.debug("refused a request to /slack/events without a valid Slack signature")
+            SLACK_REQUESTS.labels("unknown", "unsigned").inc()
             return PlainTextResponse("invalid signature", status_code=401)
-        if _slack_payload(body, headers.get("content-type", "")) is None:
+        payload = _slack_payload(body, headers.get("content-type", ""))
+        if payload is None:
             log.debug("refused a signed request to /slack/events with a malformed body")
+            SLACK_REQUESTS.labels("unknown", "malformed").inc()
             return PlainTextResponse("malformed body", status_code=400)
+        kind = request_kind(payload)
+        user, team = who(payload)
+        bind(user=user, team=team)  # the request id is bound for every request (wiring/http.py)
         bolt_request = to_bolt_request(request, body)
         # bolt's App is synchronous: dispatch in a worker thread, return as soon as it acks.
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        try:
+            bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        except Exception:
+            SLACK_REQUESTS.labels(kind, "error").inc()
+            raise
+        SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        SLACK_REQUESTS.labels(kind, _outcome(bolt_response.status)).inc()
         return to_starlette_response(bolt_response)
 
     return [Route("/slack/events", slack_events, methods=["POST"])]
@@ -88,4 +158,41 @@ def health_routes(services: Services) -> list[Route]:
         body = {"status": "ok" if database_ok else "degraded", "database": database_ok}
         return JSONResponse(body, status_code=status)
 
-    return [Route("/healthz", healthz, methods=["GET", "HEAD"])]
+    async def readyz(_request: Request) -> Response:
+        """Ready for traffic: the database answers, its schema is the code's, and no delivery
+        has waited longer than READY_OUTBOX_MAX_AGE_SECONDS."""
+        state = await run_in_threadpool(
+            readiness,
+            services.db,
+            services.clock.now(),
+            services.settings.ready_outbox_max_age_seconds,
+        )
+        body = {
+            "status": "ready" if state.ready else "not ready",
+            "database": state.database,
+            "migrations": state.migrations,
+            "outbox": state.outbox,
+            "outbox_oldest_pending_seconds": state.outbox_oldest_seconds,
+            "outbox_max_age_seconds": state.outbox_max_age_seconds,
+        }
+        return JSONResponse(body, status_code=200 if state.ready else 503)
+
+    return [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
+    ]
+
+
+def metrics_routes(services: Services) -> list[Route]:
+    """`GET /metrics`: this process's counters and the database's figures (bot/metrics.py)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from bot.metrics import registry
+
+    scraped = registry(services.db, services.clock)
+
+    async def metrics(_request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, scraped)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return [Route("/metrics", metrics, methods=["GET"])]

@@ -17,6 +17,7 @@ from slack_emulator.protocol import TRIGGER_TTL, Reply
 from slack_emulator.readback import Readback
 from slack_emulator.records import Recorder
 from slack_emulator.server import Server
+from slack_emulator.socket_mode import SocketHub
 from slack_emulator.state import Team, Trigger, Workspace
 
 
@@ -34,6 +35,7 @@ class FakeSlack(Readback):
         bot_id: str = "B0BOT",
         app_id: str = "A0001",
         extra_tokens: Iterable[str] = (),
+        app_token: str = "xapp-test",
         strict_users: bool = False,
         clock: Callable[[], float] = time.time,
         seed: int = 0,
@@ -44,7 +46,7 @@ class FakeSlack(Readback):
         team = Team(team_id, team_domain, team_name, bot_user_id, bot_id, app_id)
         self._ws = Workspace(
             team,
-            {bot_token, *extra_tokens},
+            {bot_token, app_token, *extra_tokens},
             strict_users=strict_users,
             clock=clock,
             seed=seed,
@@ -54,6 +56,9 @@ class FakeSlack(Readback):
         self._faults = Faults(self._ws.lock)
         self._poll_interval = poll_interval
         self._server: Server | None = None
+        self.app_token = app_token
+        # Socket Mode: the app's WebSocket connections and what goes over them.
+        self.socket = SocketHub(app_id)
         self.set_user(bot_user_id, name="misa-bot", real_name="MISA Store", is_bot=True)
 
     # -- who the workspace and the app are ----------------------------------------------------
@@ -96,7 +101,7 @@ class FakeSlack(Readback):
     def start(self) -> FakeSlack:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         if self._server is None:
-            self._server = Server(self._handle, poll_interval=self._poll_interval)
+            self._server = Server(self._handle, poll_interval=self._poll_interval, hub=self.socket)
             self._ws.address = self._server.url
         return self
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_emulator.protocol import Drop, Reply
+from slack_emulator.socket_mode import Connection, SocketHub, handshake
 
 # (verb, path with query, lower-cased headers, body) -> reply; raises Drop to hang up.
 App = Callable[[str, str, Mapping[str, str], bytes], Reply]
@@ -18,6 +19,7 @@ App = Callable[[str, str, Mapping[str, str], bytes], Reply]
 
 class _Handler(BaseHTTPRequestHandler):
     app: App
+    hub: SocketHub | None = None
     server_version = "FakeSlack/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -58,14 +60,40 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def do_GET(self) -> None:
+        if self.path.startswith("/link/") and self.hub is not None:
+            self._socket_mode(self.hub)
+            return
         self._serve("GET")
+
+    def _socket_mode(self, hub: SocketHub) -> None:
+        """Upgrade to a WebSocket and speak Socket Mode on it until it closes."""
+        reply = handshake({k.lower(): v for k, v in self.headers.items()})
+        if reply is None:
+            self.send_error(400, "expected a WebSocket upgrade")
+            return
+        self.send_response(101)
+        for key, value in reply.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.flush()
+        connection = Connection(hub, self.rfile, self.wfile, self.connection)
+        hub.attach(connection)
+        connection.serve()
+        self.close_connection = True
 
 
 class Server:
     """Serves ``app`` in a daemon thread until `stop`."""
 
-    def __init__(self, app: App, *, host: str = "127.0.0.1", poll_interval: float = 0.005) -> None:
-        handler = type("_BoundHandler", (_Handler,), {"app": staticmethod(app)})
+    def __init__(
+        self,
+        app: App,
+        *,
+        host: str = "127.0.0.1",
+        poll_interval: float = 0.005,
+        hub: SocketHub | None = None,
+    ) -> None:
+        handler = type("_BoundHandler", (_Handler,), {"app": staticmethod(app), "hub": hub})
         self._server = ThreadingHTTPServer((host, 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(

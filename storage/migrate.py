@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -44,6 +45,16 @@ def upgrade(
 
 def downgrade(database: Database, revision: str, *, local_timezone: str | None = None) -> None:
     command.downgrade(alembic_config(database, local_timezone), revision)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The revision the code's migrations lead to."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def current_revision(database: Database) -> str | None:

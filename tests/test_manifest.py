@@ -46,3 +46,23 @@ def test_manifest_declares_the_command_interactivity_and_events() -> None:
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write", "users:read"} <= scopes
     assert ids.Action.STORAGE_ORDER_START == "storage_order.start"
+
+
+SOCKET_MANIFEST_FILE = Path("app_manifest.socket.yml")
+
+
+def test_the_socket_mode_manifest_is_made_from_the_http_one() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("socket_manifest", "scripts/socket_manifest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert SOCKET_MANIFEST_FILE.read_text() == module.render(MANIFEST), (
+        "run scripts/socket_manifest.py"
+    )
+    socket = yaml.safe_load(SOCKET_MANIFEST_FILE.read_text())
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert "url" not in json.dumps(socket).replace("_url", "")
+    for schema_path in SCHEMAS:
+        assert [e.message for e in _validator(schema_path).iter_errors(socket)] == []

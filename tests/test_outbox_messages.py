@@ -80,6 +80,13 @@ STORED: dict[str, dict[str, Any]] = {
         "ts": "1765432100.000100",
         "day": "2026-06-15",
     },
+    "outbox.gave_up": {
+        "message_id": 42,
+        "message_kind": "payment.finance_notice",
+        "attempts": 1,
+        "error": "permanent: chat_postMessage: not_in_channel",
+        "since": "2026-06-11T09:30:00+07:00",
+    },
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 

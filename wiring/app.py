@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from handlers import (
     licence_request,
     order_corrections,
     order_page,
+    outbox_reports,
     reminders,
     storage_order,
 )
@@ -40,8 +42,8 @@ from handlers.locale import UserLanguages
 from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
 from handlers.slack_out import SlackOut
-from handlers.web import health_routes, slack_routes
-from wiring.http import BodyGuard
+from handlers.web import health_routes, metrics_routes, slack_routes
+from wiring.http import BodyGuard, RequestIds
 
 # Each flow registers its listeners and its outbox deliverers: `register(app, ctx)`.
 FLOWS: tuple[Any, ...] = (
@@ -55,6 +57,7 @@ FLOWS: tuple[Any, ...] = (
     licence_changes,
     reminders,
     exports,
+    outbox_reports,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.
@@ -62,6 +65,14 @@ LISTENER_THREADS = 16
 
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
 WEB_FLOWS: tuple[Any, ...] = (order_page, bank_webhook)
+
+
+class ContextThreads(ThreadPoolExecutor):
+    """bolt's listener threads, running each listener in the context of the request that
+    submitted it (so its log records carry the request's id, user and team)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
         # Start even when Slack is briefly unreachable; auth.test happens on first use.
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=ContextThreads(LISTENER_THREADS, thread_name_prefix="listener"),
     )
     errors.register(app)
     for flow in FLOWS:
@@ -117,6 +128,8 @@ def build_runtime(
     )
     bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
     routes = health_routes(services)
+    if settings.metrics_enabled:
+        routes += metrics_routes(services)
     if not socket_mode:
         secret = settings.slack_signing_secret
         if secret is None:  # the settings refuse HTTP mode without it; never serve unchecked
@@ -144,6 +157,6 @@ def build_runtime(
         lifespan=lifespan,
         exception_handlers={404: order_page.not_found},
         # Every route's body is bounded in size and time while it streams in.
-        middleware=[Middleware(BodyGuard)],
+        middleware=[Middleware(RequestIds), Middleware(BodyGuard)],
     )
     return Runtime(services=services, client=client, bolt=bolt, web=web, scheduler=scheduler)

@@ -1,13 +1,17 @@
-"""The command line: `python -m bot serve | migrate | import | jobs | scheduler`."""
+"""The command line: `python -m bot serve | migrate | import | jobs | scheduler | outbox |
+backup | restore`."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +21,9 @@ from bot.i18n import Translator
 from bot.import_files import TableFile
 from bot.logs import configure_logging
 from bot.reminders import DELETION_SWEEP, JOB_NAMES
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def _settings() -> Settings:
@@ -96,14 +103,28 @@ def serve(port: int, host: str, socket_mode: bool, no_scheduler: bool) -> None:
     _require(settings, "slack_app_token" if socket_mode else "slack_signing_secret")
     _require(settings, "public_base_url")  # order links are made from it
     configure_logging(settings)
-    _migrate(settings)
-    runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    with _running_on(settings):
+        _migrate(settings)
+        runtime = build_runtime(settings, socket_mode=socket_mode, with_scheduler=not no_scheduler)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        assert settings.slack_app_token is not None
-        SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value()).connect()
-    serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
+            assert settings.slack_app_token is not None
+            SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value()).connect()
+        serve_http(runtime.web, host=host, port=port, log_level=settings.log_level)
+
+
+@contextlib.contextmanager
+def _running_on(settings: Settings) -> Iterator[None]:
+    """While a bot runs on a SQLite file it holds its lock, so `restore` will not replace it."""
+    from storage.sqlite_files import held_while_running, sqlite_path
+
+    path = sqlite_path(settings.effective_database_url)
+    if path is None:
+        yield
+        return
+    with held_while_running(path):
+        yield
 
 
 @main.command(
@@ -126,13 +147,21 @@ def sandbox(port: int, host: str, database_url: str | None) -> None:
 
 @main.command(help="Apply database migrations (also done by serve and import).")
 @click.option("--revision", default="head", show_default=True)
-def migrate(revision: str) -> None:
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Roll the last applied migration back instead (before running the previous version).",
+)
+def migrate(revision: str, undo: bool) -> None:
     from storage.db import Database
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision, downgrade, upgrade
 
     settings = _settings()
     database = Database(settings.effective_database_url)
-    upgrade(database, revision, local_timezone=settings.bot_timezone)
+    if undo:
+        downgrade(database, "-1", local_timezone=settings.bot_timezone)
+    else:
+        upgrade(database, revision, local_timezone=settings.bot_timezone)
     click.echo(f"database at revision {current_revision(database)}")
 
 
@@ -308,17 +337,151 @@ def scheduler() -> None:
     settings = _settings()
     _require(settings, "slack_bot_token", "public_base_url")  # its outbox makes order links
     configure_logging(settings)
-    _migrate(settings)
-    runtime = build_runtime(settings, with_scheduler=True)
-    assert runtime.scheduler is not None
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    runtime.services.outbox.start()
-    runtime.scheduler.start()
+    with _running_on(settings):
+        _migrate(settings)
+        runtime = build_runtime(settings, with_scheduler=True)
+        assert runtime.scheduler is not None
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runtime.services.outbox.start()
+        runtime.scheduler.start()
+        try:
+            while not stop.wait(1.0):
+                pass
+        finally:
+            runtime.scheduler.shutdown()
+            runtime.services.outbox.stop()
+
+
+@main.group(help="Deliveries: what waits or gave up and why, deliver again, or drop one.")
+def outbox() -> None:
+    pass
+
+
+def _admin_database(settings: Settings) -> Services:
+    from bot.services import Services
+    from storage.migrate import upgrade
+
+    services = Services.create(settings)
+    upgrade(services.db, local_timezone=settings.bot_timezone)
+    return services
+
+
+@outbox.command("list", help="Deliveries waiting for their next attempt, or that gave up.")
+@click.option("--failed", is_flag=True, help="Only those that gave up.")
+@click.option("--kind", metavar="K", help="Only this kind (e.g. storage_order.placed).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_list(failed: bool, kind: str | None, lang: str) -> None:
+    from bot.outbox_admin import undelivered
+
+    settings = _settings()
+    t = Translator(lang)
+    services = _admin_database(settings)
+    items = undelivered(services.db, failed_only=failed, kind=kind)
+    if not items:
+        click.echo(t("outbox.nothing"))
+        return
+    columns = ("id", "kind", "state", "attempts", "since", "next")
+    header = [t(f"outbox.column.{c}") for c in columns]
+    click.echo(
+        f"{header[0]:>6}  {header[1]:<26} {header[2]:<10} {header[3]:>9}  "
+        f"{header[4]:<17} {header[5]:<17} {t('outbox.column.error')}"
+    )
+    for item in items:
+        state = t("outbox.state.gave_up" if item.gave_up else "outbox.state.waiting")
+        since = t.moment(item.since, settings.tz)
+        next_at = t.moment(item.next_attempt_at, settings.tz) if item.next_attempt_at else "—"
+        error = " ".join((item.last_error or "—").split())[:120]
+        click.echo(
+            f"{item.id:>6}  {item.kind:<26} {state:<10} {item.attempts:>9}  "
+            f"{since:<17} {next_at:<17} {error}"
+        )
+
+
+@outbox.command("retry", help="Deliver again now: one item by ID, or every one that gave up.")
+@click.argument("message_id", metavar="ID", type=int, required=False)
+@click.option("--failed", is_flag=True, help="Every delivery that gave up.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_retry(message_id: int | None, failed: bool, lang: str) -> None:
+    from bot.outbox_admin import retry
+
+    settings = _settings()
+    t = Translator(lang)
+    if (message_id is None) == (not failed):
+        raise click.UsageError(t("outbox.retry_what"))
+    services = _admin_database(settings)
+    done = retry(services.db, services.clock, None if failed else [message_id])
+    if message_id is not None and not done:
+        raise click.ClickException(t("outbox.retry_unknown", id=message_id))
+    if not done:
+        click.echo(t("outbox.retried_none"))
+        return
+    # A running `serve` or `scheduler` delivers them at its next poll (a few seconds).
+    click.echo(t("outbox.retried", ids=", ".join(f"#{i}" for i in done)))
+
+
+@outbox.command("drop", help="Never deliver this item; the reason is recorded.")
+@click.argument("message_id", metavar="ID", type=int)
+@click.option("--why", required=True, help="Why it is dropped (kept in the audit trail).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def outbox_drop(message_id: int, why: str, lang: str) -> None:
+    import getpass
+
+    from bot.outbox_admin import DropOutcome, drop
+
+    settings = _settings()
+    t = Translator(lang)
+    if not why.strip():
+        raise click.UsageError(t("outbox.drop_why"))
+    services = _admin_database(settings)
+    actor = f"cli:{getpass.getuser()}"[:64]
+    outcome = drop(services.db, services.clock, message_id, why=why.strip(), actor=actor)
+    if outcome is DropOutcome.NOT_FOUND:
+        raise click.ClickException(t("outbox.drop_not_found", id=message_id))
+    if outcome is DropOutcome.NOT_UNDELIVERED:
+        raise click.ClickException(t("outbox.drop_not_undelivered", id=message_id))
+    click.echo(t("outbox.dropped", id=message_id))
+
+
+class _Refused(click.ClickException):
+    exit_code = 2  # nothing was done
+
+
+@main.command(help="Copy the SQLite database to FILE, consistently, even while the bot runs.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def backup(file: Path, lang: str) -> None:
+    from storage import sqlite_files
+
+    settings = _settings()
+    t = Translator(lang)
+    database = sqlite_files.sqlite_path(settings.effective_database_url)
+    if database is None:
+        raise _Refused(t("backup.use_pg_dump"))
+    if not database.exists():
+        raise _Refused(t("backup.no_database", path=str(database)))
+    if file.exists():
+        raise _Refused(t("backup.exists", path=str(file)))
+    sqlite_files.backup(database, file)
+    click.echo(t("backup.done", path=str(file), check=sqlite_files.integrity(file)))
+
+
+@main.command(help="Replace the SQLite database with a backup FILE; refused while a bot uses it.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def restore(file: Path, lang: str) -> None:
+    from storage import sqlite_files
+
+    settings = _settings()
+    t = Translator(lang)
+    database = sqlite_files.sqlite_path(settings.effective_database_url)
+    if database is None:
+        raise _Refused(t("restore.use_pg_restore"))
     try:
-        while not stop.wait(1.0):
-            pass
-    finally:
-        runtime.scheduler.shutdown()
-        runtime.services.outbox.stop()
+        sqlite_files.restore(file, database)
+    except sqlite_files.InUse:
+        raise _Refused(t("restore.in_use", path=str(database))) from None
+    except sqlite_files.NotABackup as exc:
+        raise _Refused(t("restore.not_a_backup", path=str(file), reason=str(exc))) from None
+    click.echo(t("restore.done", path=str(database)))

@@ -18,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot.logs import bound, new_request_id
+
 log = logging.getLogger(__name__)
 
 # Slack payloads are a few KB and a bank notification far less: anything bigger is not them.
@@ -32,6 +34,20 @@ class _Refused(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class RequestIds:
+    """ASGI middleware: each HTTP request gets a request id that its log records carry."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with bound(request_id=new_request_id()):
+            await self.app(scope, receive, send)
 
 
 class BodyGuard:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from slack_emulator import socket_mode
 from slack_emulator.methods import chat, files, people, views
 from slack_emulator.state import Workspace
 
@@ -16,4 +17,5 @@ METHODS: dict[str, Method] = {
     **chat.METHODS,
     **views.METHODS,
     **files.METHODS,
+    **socket_mode.METHODS,
 }

@@ -10,11 +10,13 @@ required input, text shorter than min_length, a number out of range, an invalid 
 
 Modules: `transport` (signing, headers, Events API), `actions` (commands, clicks, picks),
 `views` (submissions, closing, suggestions, acknowledgement checks), `values` (Slack's shapes
-of what a person entered), `checks` (what the Slack client refuses). It needs httpx; the
+of what a person entered), `checks` (what the Slack client refuses); `socket` sends the same
+requests as Socket Mode envelopes (`SocketSlack`). It needs httpx; the
 emulator itself (`import slack_emulator`) does not load it.
 """
 
+from slack_emulator.people.socket import SocketSlack
 from slack_emulator.people.transport import SendOptions, SubmissionBlocked
 from slack_emulator.people.views import SignedSlack
 
-__all__ = ["SendOptions", "SignedSlack", "SubmissionBlocked"]
+__all__ = ["SendOptions", "SignedSlack", "SocketSlack", "SubmissionBlocked"]

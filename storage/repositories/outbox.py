@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
 
-PENDING, SENT, DEAD = "pending", "sent", "dead"
+PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     result: dict[str, Any]
+    created_at: datetime
 
 
 def enqueue(
@@ -76,6 +77,7 @@ def claim_due(
                     payload=message.payload,
                     attempts=message.attempts + 1,
                     result=dict(message.result or {}),
+                    created_at=message.created_at,
                 )
             )
     return claimed
@@ -108,8 +110,6 @@ def mark_failed(
 
 
 def count_by_status(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
@@ -123,3 +123,55 @@ def payload_by_key(session: Session, kind: str, dedupe_key: str) -> dict[str, An
             OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.kind == kind
         )
     )
+
+
+def undelivered(
+    session: Session, *, failed_only: bool = False, kind: str | None = None
+) -> list[OutboxMessage]:
+    """Messages waiting to be delivered or given up (`dead`), oldest first."""
+    statuses = [DEAD] if failed_only else [PENDING, DEAD]
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def get(session: Session, message_id: int) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)
+
+
+def retry_now(session: Session, message_ids: list[int], *, now: datetime) -> list[int]:
+    """Make undelivered messages due now with their attempts counted afresh; the ids done.
+
+    Steps a deliverer recorded (`result`) are kept: a retry resumes, it does not repeat."""
+    if not message_ids:
+        return []
+    done = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status.in_([PENDING, DEAD]))
+        .values(status=PENDING, attempts=0, next_attempt_at=now, locked_until=None)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(done)
+
+
+def dead_ids(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status == DEAD).order_by(OutboxMessage.id)
+        )
+    )
+
+
+def drop(session: Session, message_id: int, *, now: datetime) -> bool:
+    """Never deliver this message; False unless it was waiting or given up and no process is
+    delivering it at this moment."""
+    free = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+    dropped = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([PENDING, DEAD]), free)
+        .values(status=DROPPED, locked_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return dropped == 1

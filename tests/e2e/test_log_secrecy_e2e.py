@@ -1,8 +1,10 @@
 """A full flow at DEBUG level leaves no secret in the log: tokens, signing secret, webhook key,
-SMTP and database passwords, order-page tokens."""
+SMTP and database passwords, order-page tokens; in text and in JSON lines (LOG_FORMAT=json),
+whose every line is one object carrying the request id, the Slack user and the order."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,8 +30,9 @@ SMTP_PASSWORD = "smtp-pw-1f2e3d"
 DB_PASSWORD = "db-pw-7c6b5a"
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 def test_no_secret_reaches_the_log(
-    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path, log_format: str
 ) -> None:
     from tests.e2e.igov_steps import TODAY
 
@@ -45,6 +48,7 @@ def test_no_secret_reaches_the_log(
         fake_slack,
         tmp_path,
         LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,
         PAYMENT_WEBHOOK_SECRET=WEBHOOK_KEY,
         SMTP_URL=f"smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:9",  # nothing listens: retried
         **BANK,
@@ -80,12 +84,30 @@ def test_no_secret_reaches_the_log(
         bot.stop()
     with database.session() as session:
         tokens = list(session.scalars(select(StorageOrder.token)))
+        order_id = session.scalar(select(StorageOrder.id))
     database.dispose()
     log = bot.logs()
     assert "DEBUG" in log and "/payments/webhook" in log  # a full, chatty run was logged
     for secret in [SIGNING_SECRET, BOT_TOKEN, WEBHOOK_KEY, SMTP_PASSWORD, DB_PASSWORD, *tokens]:
         assert secret not in log, f"{secret[:6]}… found in the log"
     assert "wrong-key-123" not in log
+    if log_format == "json":
+        assert_json_lines(log, order_id=order_id)
+
+
+def assert_json_lines(log: str, *, order_id: int) -> None:
+    """Every line is one JSON object; Slack requests and deliveries carry their context."""
+    entries = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+    assert any(e["level"] == "DEBUG" for e in entries)
+    slack = [e for e in entries if e.get("user") == "U_STAFF" and e.get("team")]
+    assert slack and all(e.get("request_id") for e in slack)
+    # The listener's records (in bolt's listener threads) carry the request's context too.
+    assert len({e["request_id"] for e in slack}) >= 2
+    delivered = [e for e in entries if e.get("outbox_id") and e.get("order_id") == order_id]
+    assert delivered and all(e.get("request_id") for e in delivered)
+    webhook = [e for e in entries if "/payments/webhook" in e["message"] or e.get("order_id")]
+    assert webhook
 
 
 @pytest.mark.parametrize(
