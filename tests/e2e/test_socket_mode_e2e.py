@@ -115,7 +115,7 @@ def test_an_approval_over_socket_mode(
     finally:
         services.db.dispose()
     message = wait_message(fake, APPROVALS, lambda p: request.code in p["text"], mark)
-    assert action_ids(message) == ["license.approve", "license.reject"]
+    assert action_ids(message) == ["license.approve", "license.reject", "license.request_changes"]
     mark = fake.mark()
     slack.click(message, "license.approve", user_id=BOSS)
     fake.wait_for("chat.update", lambda c: c.ok and c.params["ts"] == message["ts"], after=mark)
