@@ -25,10 +25,10 @@ from handlers.blocks.approvals import (
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
-from handlers.ids import Action, Callback
+from handlers.ids import Action, Callback, PagingAction
 from handlers.ids import LicenceRejectInput as Input
 from handlers.kernel import FormAnswers, Interaction, button, form
-from handlers.metadata import RejectFormState, RequestRef
+from handlers.metadata import PendingPage, RejectFormState, RequestRef
 from handlers.replies import Reply
 from handlers.slack_out import FileUpload
 
@@ -57,13 +57,31 @@ def license_command(ctx: Context, request: CommandRequest) -> Reply:
     return license_reply(ctx, request.t, request.user_id, request.text)
 
 
-def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
-    cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN)
+def pending_reply(
+    ctx: Context, t: Translator, user_id: str, page: PendingPage | None = None
+) -> Reply:
+    """The requests waiting, a page of PENDING_SHOWN (the next `page` when given)."""
+    after = (page.after_at, page.after_id) if page else None
+    cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN + 1, after)
     is_approver = ctx.authz.is_approver(user_id)
     blocks = pending_blocks(
-        t, cards, total, ctx.services.settings.tz, viewer=user_id, approver=is_approver
+        t,
+        cards,
+        total,
+        ctx.services.settings.tz,
+        viewer=user_id,
+        approver=is_approver,
+        shown_before=page.shown if page else 0,
+        page_size=PENDING_SHOWN,
     )
     return Reply(text=t("approval.pending_title", count=total), blocks=blocks)
+
+
+@button(PendingPage)
+def on_pending_more(it: Interaction[PendingPage]) -> None:
+    """`pending.more`: the next requests replace the page clicked in."""
+    reply = pending_reply(it.ctx, it.t, it.user, it.meta)
+    it.reply(reply.text, reply.blocks)
 
 
 def pending_command(ctx: Context, request: CommandRequest) -> Reply:
@@ -119,6 +137,7 @@ def register(app: App, ctx: Context) -> None:
     services = ctx.services
     tz = services.settings.tz
     app.action(Action.LICENSE_APPROVE)(on_approve.bind(ctx))
+    app.action(PagingAction.PENDING_MORE)(on_pending_more.bind(ctx))
     app.action(Action.LICENSE_REJECT)(on_reject.bind(ctx))
     app.view(Callback.LICENSE_REJECT)(on_reject_submit.bind(ctx))
 

@@ -127,3 +127,17 @@ class Keyed(StrEnum):
 def keyed(prefix: StrEnum, key: object) -> str:
     """A block id made unique in its message by the thing it is about: `order:42`."""
     return f"{prefix}{key}"
+
+
+# -- Daily use: paging, the App Home, the lookup shortcut, link previews ----------------------
+
+
+class PagingAction(StrEnum):
+    """The last block of a paged list: the next page."""
+
+    LOOKUP_MORE = "lookup.more"
+    PENDING_MORE = "pending.more"
+
+
+class PagingBlock(StrEnum):
+    MORE = "more"

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import re
+from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -169,3 +170,23 @@ class FormSeal:
         if owner != user_id:
             raise NotYourForm(f"{kind.__name__} of {owner} submitted by {user_id!r:.40}")
         return kind.decode(body)
+
+
+# -- Daily use: paging, the App Home, the lookup shortcut, link previews ----------------------
+
+
+class LookupPage(Metadata):
+    """A `lookup.more` button: the query again, and the ranking key of the last customer shown
+    (the next page starts after it, so new customers imported meanwhile repeat nothing)."""
+
+    query: str = Field(max_length=200)
+    after: tuple[int | str, ...] = Field(max_length=4)
+    shown: int = Field(ge=0)  # customers shown on the pages before
+
+
+class PendingPage(Metadata):
+    """A `pending.more` button: the (created at, id) of the last request shown."""
+
+    after_at: datetime
+    after_id: int
+    shown: int = Field(ge=0)

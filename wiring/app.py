@@ -28,6 +28,7 @@ from handlers import (
     home,
     igov,
     licence_request,
+    lookup,
     order_page,
     reminders,
     storage_order,
@@ -51,6 +52,7 @@ FLOWS: tuple[Any, ...] = (
     approvals,
     reminders,
     exports,
+    lookup,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

@@ -12,9 +12,9 @@ from bot.licence_lookup import LicenceLookup
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.licence_request import extra_text
-from handlers.ids import Action, Callback, Keyed, keyed
+from handlers.ids import Action, Callback, Keyed, PagingAction, PagingBlock, keyed
 from handlers.ids import LicenceRejectInput as Input
-from handlers.metadata import RequestRef
+from handlers.metadata import PendingPage, RequestRef
 
 Source = Literal["pending", "lookup"] | None
 
@@ -243,12 +243,32 @@ def lookup_blocks(
 
 
 def pending_blocks(
-    t: Translator, cards: list[RequestCard], total: int, tz: tzinfo, *, viewer: str, approver: bool
+    t: Translator,
+    cards: list[RequestCard],
+    total: int,
+    tz: tzinfo,
+    *,
+    viewer: str,
+    approver: bool,
+    shown_before: int = 0,
+    page_size: int | None = None,
 ) -> list[Block]:
-    """Requests waiting, oldest first; approve/reject buttons for approvers (not their own)."""
+    """Requests waiting, oldest first; approve/reject buttons for approvers (not their own).
+    `cards` beyond `page_size` only tell that there is a next page: a `pending.more` button."""
+    size = len(cards) if page_size is None else page_size
+    more = len(cards) > size
+    cards = cards[:size]
     if not cards:
         return [kit.section(t("approval.pending_none"))]
     blocks: list[Block] = [kit.header(t("approval.pending_title", count=total))]
+    if shown_before:
+        page = t(
+            "approval.pending_page",
+            first=shown_before + 1,
+            last=shown_before + len(cards),
+            count=total,
+        )
+        blocks.append(kit.context(page))
     for card in cards:
         summary = t(
             "approval.pending_line",
@@ -262,6 +282,18 @@ def pending_blocks(
         blocks.append(kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)))
         if approver and card.requested_by != viewer:
             blocks.append(decision_buttons(t, card, "pending"))
-    if total > len(cards):
+    if more:
+        last = cards[-1]
+        page = PendingPage(
+            after_at=last.created_at, after_id=last.id, shown=shown_before + len(cards)
+        )
+        rest = max(total - shown_before - len(cards), 1)
+        button = kit.button(
+            t("approval.pending_more_button"), PagingAction.PENDING_MORE, page.encode()
+        )
+        blocks = blocks[: kit.MESSAGE_BLOCK_LIMIT - 2]
+        blocks.append(kit.context(t("approval.pending_more", count=rest)))
+        blocks.append(kit.actions(button, block_id=PagingBlock.MORE))
+    elif total > shown_before + len(cards) and page_size is None:
         blocks.append(kit.context(t("approval.pending_more", count=total - len(cards))))
     return blocks[: kit.MESSAGE_BLOCK_LIMIT]

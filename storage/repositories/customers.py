@@ -154,6 +154,27 @@ class _SqliteSearch:
             return [found for found, _ in rows]
         return list(session.scalars(ranked))
 
+    def all_matches(self, session: Session) -> list[tuple[int, str]] | None:
+        """Every name matching all the words (id, folded name); None when too many to order."""
+        rows = session.execute(
+            text(
+                "SELECT id, name_folded FROM customers WHERE id IN (SELECT rowid "
+                "FROM customer_name_fts WHERE customer_name_fts MATCH :match LIMIT :cap)"
+            ).bindparams(match=self._tiers[-1], cap=RANK_LIMIT + 1)
+        ).all()
+        return None if len(rows) > RANK_LIMIT else [(i, name) for i, name in rows]
+
+    def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
+        """The first matching names in id order after `after_id`."""
+        return list(
+            session.scalars(
+                text(
+                    "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match "
+                    "AND rowid > :after ORDER BY rowid LIMIT :limit"
+                ).bindparams(match=self._tiers[-1], after=after_id, limit=limit)
+            )
+        )
+
 
 class _PostgresSearch:
     """Full-text search over the folded name ('simple' config: the words as they are).
@@ -242,3 +263,105 @@ class _PostgresSearch:
             }
         statement = self.walk(tier, pool) if self._many[tier] else self.ranked(tier, pool)
         return list(session.scalars(statement))
+
+    def _too_many(self, session: Session) -> dict[str, bool]:
+        if self._many is None:
+            together, every, seen, rows = session.execute(self.sample()).one()
+            scale = max(rows, seen) / max(seen, 1)
+            self._many = {
+                "together": together * scale > RANK_LIMIT,
+                "every": every * scale > RANK_LIMIT,
+            }
+        return self._many
+
+    def all_matches(self, session: Session) -> list[tuple[int, str]] | None:
+        """Every name matching all the words (id, folded name); None when too many to order."""
+        if self._too_many(session)["every"]:
+            return None
+        rows = session.execute(
+            text(
+                "SELECT id, name_folded FROM customers "
+                "WHERE name_words @@ to_tsquery('simple', :query) LIMIT :cap"
+            ).bindparams(query=self._queries["every"], cap=RANK_LIMIT + 1)
+        ).all()
+        return None if len(rows) > RANK_LIMIT else [(i, name) for i, name in rows]
+
+    def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
+        """The first matching names in id order after `after_id`."""
+        walk = self.WALK.replace("WHERE ", "WHERE id > :after AND ", 1)
+        statement = text(walk).bindparams(query=self._queries["every"], after=after_id, limit=limit)
+        return list(session.scalars(statement))
+
+
+# -- Paging: the lookup's order as a key, so a page starts where the previous one ended ---------
+
+# (fewer typed words missing, together before apart, shorter names, id): the order
+# `search_by_name` approximates, made total so that "after this key" is well defined.
+NameKey = tuple[int, int, int, int]
+# (the exact tax code before its branches, the tax code).
+TaxKey = tuple[int, str]
+
+
+def page_by_tax_code(
+    session: Session, tax_code: str, root: str, after: TaxKey | None, limit: int
+) -> list[tuple[TaxKey, Customer]]:
+    """The exact tax code, then the company's branches in tax-code order, after `after`."""
+    rows = session.scalars(
+        select(Customer).where(Customer.tax_code_root == root).options(WITH_SUBSCRIPTIONS)
+    )
+    if "-" in tax_code:
+        rows = (c for c in rows if c.tax_code == tax_code)
+    keyed = sorted(((int(c.tax_code != tax_code), c.tax_code), c) for c in rows)
+    return [(key, c) for key, c in keyed if after is None or key > tuple(after)][:limit]
+
+
+def page_by_name(
+    session: Session, words: Sequence[str], after: NameKey | None, limit: int
+) -> list[tuple[NameKey, Customer]]:
+    """Customers whose folded name has the words typed, in the order of their NameKey, after
+    `after`: new customers imported meanwhile take their place in that order, and a page never
+    repeats one shown before.
+
+    When few enough names match, all of them are ordered (like `search_by_name` ranks them);
+    when too many do (common words), they come in id order, walked from the last one shown.
+    """
+    searching = [w for w in words if w not in COMMON_NAME_WORDS] or list(words)
+    if words[-1] not in searching:
+        searching.append(words[-1])
+    generic = COMMON_NAME_WORDS.issuperset(searching)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    search = (_PostgresSearch if postgres else _SqliteSearch)(searching, generic=generic)
+    matches = None if generic else search.all_matches(session)
+    if matches is None:
+        after_id = after[3] if after is not None and after[:3] == (0, 0, 0) else 0
+        ids = search.walk_after(session, after_id, limit)
+        keys: dict[int, NameKey] = {i: (0, 0, 0, i) for i in ids}
+    else:
+        ranked = sorted(_name_key(i, name, searching, words) for i, name in matches)
+        ranked = [k for k in ranked if after is None or k > tuple(after)][:limit]
+        keys = {k[3]: k for k in ranked}
+    found = {
+        c.id: c
+        for c in session.scalars(
+            select(Customer).where(Customer.id.in_(keys)).options(WITH_SUBSCRIPTIONS)
+        )
+    }
+    return [(key, found[i]) for i, key in keys.items() if i in found]
+
+
+def _name_key(
+    customer_id: int, name: str, searching: Sequence[str], words: Sequence[str]
+) -> NameKey:
+    tokens = name.split()
+    n, last = len(searching), searching[-1]
+    prefix = _last_is_prefix(searching)
+
+    def together_at(i: int) -> bool:
+        end = tokens[i + n - 1]
+        return tokens[i : i + n - 1] == list(searching[:-1]) and (
+            end.startswith(last) if prefix else end == last
+        )
+
+    together = n == 1 or any(together_at(i) for i in range(len(tokens) - n + 1))
+    missing = len(set(words) - set(tokens))
+    return (missing, 0 if together else 1, len(tokens), customer_id)
