@@ -244,3 +244,13 @@ class PaymentReminder(Message):
     payment_deadline: date
     days: int
     link: str | None = None
+
+
+# The App Home (handlers/home.py).
+
+
+class HomeRefresh(Message):
+    """Publish a person's App Home again: something on it changed."""
+
+    kind = "home.refresh"
+    user_id: str

@@ -25,6 +25,7 @@ from handlers.blocks.approvals import (
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
+from handlers.home import publish_home
 from handlers.ids import Action, Callback, PagingAction
 from handlers.ids import LicenceRejectInput as Input
 from handlers.kernel import FormAnswers, Interaction, button, form
@@ -97,6 +98,9 @@ def redraw_reply(it: Interaction[RequestRef]) -> None:
     elif ref.source == "lookup":
         card = load_request(it.services, ref.request_id)
         reply = license_reply(it.ctx, it.t, it.user, card.code)
+    elif ref.source == "home":
+        publish_home(it.ctx, it.user, it.t)
+        return
     else:
         return
     it.reply(reply.text, reply.blocks)

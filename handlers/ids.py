@@ -141,3 +141,32 @@ class PagingAction(StrEnum):
 
 class PagingBlock(StrEnum):
     MORE = "more"
+
+
+class HomeAction(StrEnum):
+    TRANSFER_RESOLVE = "transfer.resolve"
+    MORE = "home.more"  # a section's next items on the Home tab
+
+
+class HomeBlock(StrEnum):
+    """The App Home's section headers (SPEC §2)."""
+
+    APPROVALS = "home.approvals"
+    MY_REQUESTS = "home.my_requests"
+    MY_ORDERS = "home.my_orders"
+    MY_ACCOUNTS = "home.my_accounts"
+    FINANCE = "home.finance"
+
+
+class HomeKeyed(StrEnum):
+    ACCOUNT = "home.account:"
+    TRANSFER = "home.transfer:"
+    MORE = "home.more:"
+
+
+class HomeCallback(StrEnum):
+    TRANSFER_RESOLVE = "transfer_resolve"
+
+
+class TransferResolveInput(StrEnum):
+    NOTE = "note"

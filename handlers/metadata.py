@@ -98,7 +98,7 @@ class RequestRef(Metadata):
     """
 
     request_id: int
-    source: Literal["pending", "lookup"] | None = None
+    source: Literal["pending", "lookup", "home"] | None = None
 
 
 class OrderFormState(Metadata):
@@ -190,3 +190,16 @@ class PendingPage(Metadata):
     after_at: datetime
     after_id: int
     shown: int = Field(ge=0)
+
+
+class HomePage(Metadata):
+    """A `home.more` button: which section of the Home tab, and its page to show."""
+
+    section: Literal["approvals", "my_requests", "my_orders", "my_accounts", "finance"]
+    page: int = Field(ge=0, le=100)
+
+
+class TransferRef(Metadata):
+    """The transfer a `transfer.resolve` button acts on (and its modal resolves)."""
+
+    transaction_id: int

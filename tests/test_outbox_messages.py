@@ -73,6 +73,7 @@ STORED: dict[str, dict[str, Any]] = {
         "days": 3,
         "link": None,
     },
+    "home.refresh": {"user_id": "U0LAN"},
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 

@@ -16,7 +16,7 @@ from handlers.ids import Action, Callback, Keyed, PagingAction, PagingBlock, key
 from handlers.ids import LicenceRejectInput as Input
 from handlers.metadata import PendingPage, RequestRef
 
-Source = Literal["pending", "lookup"] | None
+Source = Literal["pending", "lookup", "home"] | None
 
 STATUS_ICON = {
     PENDING: ":hourglass_flowing_sand:",
