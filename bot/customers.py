@@ -11,7 +11,7 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 
 from bot.authz import Authorizer, Permission
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.services import Services
 from bot.subscriptions import Lifecycle, LifecycleState, Product, lifecycle
 from bot.text import clean_line, fold
@@ -355,3 +355,18 @@ def _key_of(after: PageKey | None, kinds: tuple[type, ...]) -> PageKey | None:
     if not all(type(part) is kind for part, kind in zip(after, kinds, strict=True)):
         return None
     return tuple(after)
+
+
+def customer_by_id(
+    services: Services, authz: Authorizer, actor: str, raw_id: str, today: date
+) -> CustomerCard:
+    """One customer as a lookup shows it (the choice of the lookup shortcut's select)."""
+    authz.require(actor, Permission.LOOKUP)
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise NotFound("lookup.customer_not_found")
+    with services.db.session() as session:
+        customer = customer_repo.get_customer(session, int(raw_id))
+        if customer is None:
+            raise NotFound("lookup.customer_not_found")
+        holds = order_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
+        return customer_card(customer, today, holds)

@@ -26,7 +26,7 @@ from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
 from handlers.home import publish_home
-from handlers.ids import Action, Callback, PagingAction
+from handlers.ids import Action, Callback, DecisionSource, PagingAction
 from handlers.ids import LicenceRejectInput as Input
 from handlers.kernel import FormAnswers, Interaction, button, form
 from handlers.metadata import PendingPage, RejectFormState, RequestRef
@@ -90,20 +90,35 @@ def pending_command(ctx: Context, request: CommandRequest) -> Reply:
     return pending_reply(ctx, request.t, request.user_id)
 
 
-def redraw_reply(it: Interaction[RequestRef]) -> None:
-    """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
-    ref = it.meta
-    if ref.source == "pending":
-        reply = pending_reply(it.ctx, it.t, it.user)
-    elif ref.source == "lookup":
-        card = load_request(it.services, ref.request_id)
-        reply = license_reply(it.ctx, it.t, it.user, card.code)
-    elif ref.source == "home":
-        publish_home(it.ctx, it.user, it.t)
-        return
-    else:
-        return
+def _redraw_pending(it: Interaction[RequestRef]) -> None:
+    reply = pending_reply(it.ctx, it.t, it.user)
     it.reply(reply.text, reply.blocks)
+
+
+def _redraw_licence(it: Interaction[RequestRef]) -> None:
+    card = load_request(it.services, it.meta.request_id)
+    reply = license_reply(it.ctx, it.t, it.user, card.code)
+    it.reply(reply.text, reply.blocks)
+
+
+def _redraw_home(it: Interaction[RequestRef]) -> None:
+    publish_home(it.ctx, it.user, it.t)
+
+
+# Where a decision button sat (RequestRef.source), and how to show that place as it is now.
+REDRAWS = {
+    DecisionSource.PENDING: _redraw_pending,
+    DecisionSource.LICENCE: _redraw_licence,
+    DecisionSource.HOME: _redraw_home,
+}
+
+
+def redraw_reply(it: Interaction[RequestRef]) -> None:
+    """A click in a private reply (`/misa pending`, `/misa license`) or on the Home tab: show
+    it as it is now. The approval message in the channel is updated by the outbox."""
+    redraw = REDRAWS.get(it.meta.source) if it.meta.source else None
+    if redraw is not None:
+        redraw(it)
 
 
 @button(RequestRef, stale="approval.request_not_found")

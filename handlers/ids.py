@@ -170,3 +170,27 @@ class HomeCallback(StrEnum):
 
 class TransferResolveInput(StrEnum):
     NOTE = "note"
+
+
+class ShortcutCallback(StrEnum):
+    LOOKUP = "lookup"  # the global shortcut, and its modal
+
+
+class LookupShortcutInput(StrEnum):
+    CUSTOMER = "customer"  # block id of the type-ahead select
+
+
+class LookupShortcutAction(StrEnum):
+    CUSTOMER = "lookup.customer"  # the select's action id (its options and its choice)
+
+
+class LookupShortcutBlock(StrEnum):
+    CARD = "lookup.card"
+
+
+class DecisionSource(StrEnum):
+    """Where a licence decision button sits (carried in its value, to redraw that place)."""
+
+    PENDING = "pending"  # `/misa pending`
+    LICENCE = "lookup"  # `/misa license <code>`
+    HOME = "home_tab"  # the App Home tab

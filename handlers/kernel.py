@@ -151,7 +151,9 @@ class Interaction(Generic[M]):
 
     def open_modal(self, view: View) -> None:
         """Open `view` with this click's trigger; tell the person when Slack could not."""
-        if not open_modal(self.client, self.trigger_id, view):
+        # A button in a modal (the lookup shortcut's card) opens the form over it.
+        push = self.view.get("type") == "modal"
+        if not open_modal(self.client, self.trigger_id, view, push=push):
             self.tell(self.t("error.form_not_opened"))
 
 

@@ -11,6 +11,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from handlers.ids import DecisionSource
+
 BUTTON_VALUE_LIMIT = 2000
 PRIVATE_METADATA_LIMIT = 3000
 
@@ -98,7 +100,7 @@ class RequestRef(Metadata):
     """
 
     request_id: int
-    source: Literal["pending", "lookup", "home"] | None = None
+    source: DecisionSource | None = None
 
 
 class OrderFormState(Metadata):

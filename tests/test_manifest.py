@@ -46,3 +46,12 @@ def test_manifest_declares_the_command_interactivity_and_events() -> None:
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write", "users:read"} <= scopes
     assert ids.Action.STORAGE_ORDER_START == "storage_order.start"
+
+
+def test_manifest_declares_the_shortcut_and_link_previews() -> None:
+    (shortcut,) = MANIFEST["features"]["shortcuts"]
+    assert shortcut["callback_id"] == ids.ShortcutCallback.LOOKUP
+    assert shortcut["type"] == "global" and shortcut["name"] == "Tra cứu khách hàng"
+    assert "link_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert MANIFEST["features"]["unfurl_domains"] == ["bot.example.com"]

@@ -29,6 +29,7 @@ from handlers import (
     igov,
     licence_request,
     lookup,
+    lookup_shortcut,
     order_page,
     reminders,
     storage_order,
@@ -53,6 +54,7 @@ FLOWS: tuple[Any, ...] = (
     reminders,
     exports,
     lookup,
+    lookup_shortcut,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

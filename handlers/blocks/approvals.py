@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Literal
 
 from bot.i18n import Translator
 from bot.igov_orders import ORDER
@@ -12,11 +11,11 @@ from bot.licence_lookup import LicenceLookup
 from handlers.blocks import forms, kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.licence_request import extra_text
-from handlers.ids import Action, Callback, Keyed, PagingAction, PagingBlock, keyed
+from handlers.ids import Action, Callback, DecisionSource, Keyed, PagingAction, PagingBlock, keyed
 from handlers.ids import LicenceRejectInput as Input
 from handlers.metadata import PendingPage, RequestRef
 
-Source = Literal["pending", "lookup", "home"] | None
+Source = DecisionSource | None
 
 STATUS_ICON = {
     PENDING: ":hourglass_flowing_sand:",
@@ -220,7 +219,7 @@ def lookup_blocks(
         blocks.append(kit.section("\n".join(lines)))
     if len(found.requests) == 1:
         card = found.requests[0]
-        blocks += request_blocks(t, card, tz, buttons=can_decide, source="lookup")
+        blocks += request_blocks(t, card, tz, buttons=can_decide, source=DecisionSource.LICENCE)
     elif found.requests:
         lines = [t("approval.list_title", query=escape(found.query))]
         lines += [
@@ -281,7 +280,7 @@ def pending_blocks(
         )
         blocks.append(kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)))
         if approver and card.requested_by != viewer:
-            blocks.append(decision_buttons(t, card, "pending"))
+            blocks.append(decision_buttons(t, card, DecisionSource.PENDING))
     if more:
         last = cards[-1]
         page = PendingPage(

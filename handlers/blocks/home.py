@@ -17,6 +17,7 @@ from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import subscription_line
 from handlers.ids import (
     Action,
+    DecisionSource,
     HomeAction,
     HomeBlock,
     HomeCallback,
@@ -115,7 +116,7 @@ def _approval(t: Translator, card: RequestCard, tz: tzinfo) -> list[Block]:
     )
     return [
         kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)),
-        decision_buttons(t, card, "home"),
+        decision_buttons(t, card, DecisionSource.HOME),
     ]
 
 
