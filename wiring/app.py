@@ -28,6 +28,7 @@ from handlers import (
     home,
     igov,
     licence_request,
+    link_previews,
     lookup,
     lookup_shortcut,
     order_page,
@@ -55,6 +56,7 @@ FLOWS: tuple[Any, ...] = (
     exports,
     lookup,
     lookup_shortcut,
+    link_previews,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

@@ -7,12 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.importer import import_file
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack
 from storage.db import Database
-from storage.models import BankTransaction
+from storage.models import BankTransaction, StorageOrder
 from tests.conftest import bot_env
 from tests.e2e.igov_steps import (
     APPROVALS,
@@ -265,3 +266,32 @@ def test_english_speakers_get_english(slack: SignedSlack, fake_slack: FakeSlack)
     approver = open_home(slack, fake_slack, BOSS2)
     assert "Waiting for your approval (11)" in after_header(approver, "home.approvals")
     assert "… and 1 more." in after_header(approver, "home.approvals")
+
+
+def test_an_order_link_is_previewed_without_personal_data(
+    slack: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, db: Database
+) -> None:
+    with db.session() as session:
+        order = session.scalars(select(StorageOrder).where(StorageOrder.placed_by == OWNER)).one()
+        link = f"{bot.base_url}/orders/{order.token}"
+        order_no, email, phone = order.order_no, order.invoice_email, order.phone
+        address = order.buyer_address
+    unknown = f"{bot.base_url}/orders/{'x' * 43}"
+    mark = fake_slack.mark()
+    links = [link, unknown, "https://example.com/orders/abc"]
+    assert slack.link_shared(links, channel="C_SUPPORT", message_ts="5.000001").status_code == 200
+    call = fake_slack.wait_for("chat.unfurl", after=mark)
+    assert call.ok, call.response
+    unfurls = call.params["unfurls"]
+    assert list(unfurls) == [link]
+    shown = text_of(unfurls[link]["blocks"])
+    deadline = order.payment_deadline.strftime("%d/%m/%Y")
+    assert order_no in shown and "1.000.000 đ" in shown
+    assert f"chờ thanh toán đến hết ngày {deadline}" in shown
+    for personal in (email, phone, address):
+        assert personal not in str(unfurls)
+    # A message with no order link is left alone.
+    mark = fake_slack.mark()
+    slack.link_shared([unknown], channel="C_SUPPORT", message_ts="5.000002")
+    slack.check_ack(slack.command("help"))
+    assert fake_slack.calls_to("chat.unfurl")[-1] == call
