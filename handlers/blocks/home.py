@@ -72,7 +72,7 @@ def _more(t: Translator, section: Section, listing: Listing[Any]) -> list[Block]
     if listing.rest or listing.page:
         page = listing.page + 1 if listing.rest else 0
         label = t("home.more_button") if listing.rest else t("home.first_page")
-        value = HomePage(section=section.value, page=page).encode()  # type: ignore[arg-type]
+        value = HomePage(section=section.value, page=page).encode()
         button = kit.button(label, HomeAction.MORE, value)
         blocks.append(kit.actions(button, block_id=keyed(HomeKeyed.MORE, section.value)))
     return blocks

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 from storage.models import BankTransaction, Customer, LicenceRequest, StorageOrder, Subscription
 
 
-def _page(session: Session, query: Select, limit: int) -> tuple[list, int]:  # type: ignore[type-arg]
+def _page(session: Session, query: Select[Any], limit: int) -> tuple[list[Any], int]:
+    """The first `limit` rows of `query`, and how many rows it has."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return list(session.scalars(query.limit(limit))), total or 0
 
@@ -110,5 +112,6 @@ def resolve_transfer(
             BankTransaction.resolved_at.is_(None),
         )
         .values(resolved_at=at, resolved_by=by, resolution_note=note)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
