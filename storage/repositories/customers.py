@@ -154,15 +154,21 @@ class _SqliteSearch:
             return [found for found, _ in rows]
         return list(session.scalars(ranked))
 
-    def all_matches(self, session: Session) -> list[tuple[int, str]] | None:
-        """Every name matching all the words (id, folded name); None when too many to order."""
-        rows = session.execute(
+    FIND = "instr"
+
+    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
+        """The SQL condition selecting the names that match all the words, when there are few
+        enough to order them all (else None)."""
+        count = session.scalar(
             text(
-                "SELECT id, name_folded FROM customers WHERE id IN (SELECT rowid "
-                "FROM customer_name_fts WHERE customer_name_fts MATCH :match LIMIT :cap)"
+                "SELECT count(*) FROM (SELECT rowid FROM customer_name_fts "
+                "WHERE customer_name_fts MATCH :match LIMIT :cap)"
             ).bindparams(match=self._tiers[-1], cap=RANK_LIMIT + 1)
-        ).all()
-        return None if len(rows) > RANK_LIMIT else [(i, name) for i, name in rows]
+        )
+        if (count or 0) > RANK_LIMIT:
+            return None
+        where = "id IN (SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match)"
+        return where, {"match": self._tiers[-1]}
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -274,17 +280,14 @@ class _PostgresSearch:
             }
         return self._many
 
-    def all_matches(self, session: Session) -> list[tuple[int, str]] | None:
-        """Every name matching all the words (id, folded name); None when too many to order."""
+    FIND = "strpos"
+
+    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
+        """The SQL condition selecting the names that match all the words, when there are few
+        enough to order them all (else None)."""
         if self._too_many(session)["every"]:
             return None
-        rows = session.execute(
-            text(
-                "SELECT id, name_folded FROM customers "
-                "WHERE name_words @@ to_tsquery('simple', :query) LIMIT :cap"
-            ).bindparams(query=self._queries["every"], cap=RANK_LIMIT + 1)
-        ).all()
-        return None if len(rows) > RANK_LIMIT else [(i, name) for i, name in rows]
+        return "name_words @@ to_tsquery('simple', :match)", {"match": self._queries["every"]}
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -331,15 +334,16 @@ def page_by_name(
     generic = COMMON_NAME_WORDS.issuperset(searching)
     postgres = session.get_bind().dialect.name == "postgresql"
     search = (_PostgresSearch if postgres else _SqliteSearch)(searching, generic=generic)
-    matches = None if generic else search.all_matches(session)
-    if matches is None:
+    matches = None if generic else search.few_matches(session)
+    if matches is not None:
+        where, params = matches
+        ranked = _ranked_after(searching, words, search.FIND, where, after)
+        rows = session.execute(ranked.bindparams(limit=limit, **params)).all()
+        keys: dict[int, NameKey] = {r[3]: (r[0], r[1], r[2], r[3]) for r in rows}
+    else:
         after_id = after[3] if after is not None and after[:3] == (0, 0, 0) else 0
         ids = search.walk_after(session, after_id, limit)
-        keys: dict[int, NameKey] = {i: (0, 0, 0, i) for i in ids}
-    else:
-        ranked = sorted(_name_key(i, name, searching, words) for i, name in matches)
-        ranked = [k for k in ranked if after is None or k > tuple(after)][:limit]
-        keys = {k[3]: k for k in ranked}
+        keys = {i: (0, 0, 0, i) for i in ids}
     found = {
         c.id: c
         for c in session.scalars(
@@ -349,19 +353,33 @@ def page_by_name(
     return [(key, found[i]) for i, key in keys.items() if i in found]
 
 
-def _name_key(
-    customer_id: int, name: str, searching: Sequence[str], words: Sequence[str]
-) -> NameKey:
-    tokens = name.split()
-    n, last = len(searching), searching[-1]
-    prefix = _last_is_prefix(searching)
-
-    def together_at(i: int) -> bool:
-        end = tokens[i + n - 1]
-        return tokens[i : i + n - 1] == list(searching[:-1]) and (
-            end.startswith(last) if prefix else end == last
-        )
-
-    together = n == 1 or any(together_at(i) for i in range(len(tokens) - n + 1))
-    missing = len(set(words) - set(tokens))
-    return (missing, 0 if together else 1, len(tokens), customer_id)
+def _ranked_after(
+    searching: Sequence[str], words: Sequence[str], find: str, where: str, after: NameKey | None
+) -> TextClause:
+    """The NameKey of every match, computed by the database, in order, after `after`: typed
+    words missing from the name, the words not together and in order, the name's length in
+    words, the id. `find` is the dialect's substring position function (instr, strpos)."""
+    params: dict[str, object] = {}
+    padded = "(' ' || name_folded || ' ')"
+    missing = []
+    for n, word in enumerate(dict.fromkeys(words)):
+        params[f"w{n}"] = f" {word} "
+        missing.append(f"CASE WHEN {find}({padded}, :w{n}) = 0 THEN 1 ELSE 0 END")
+    apart = "0"
+    if len(searching) > 1:
+        phrase = " " + " ".join(searching)
+        if _last_is_prefix(searching):
+            params["phrase"], name = phrase, "(' ' || name_folded)"
+        else:
+            params["phrase"], name = phrase + " ", padded
+        apart = f"CASE WHEN {find}({name}, :phrase) > 0 THEN 0 ELSE 1 END"
+    length = "length(name_folded) - length(replace(name_folded, ' ', '')) + 1"
+    later = ""
+    if after is not None:
+        later = "WHERE (missing, apart, words, id) > (:a0, :a1, :a2, :a3)"
+        params.update({f"a{n}": part for n, part in enumerate(after)})
+    return text(
+        f"SELECT missing, apart, words, id FROM (SELECT id, {' + '.join(missing)} AS missing, "
+        f"{apart} AS apart, {length} AS words FROM customers WHERE {where}) AS keyed {later} "
+        "ORDER BY missing, apart, words, id LIMIT :limit"
+    ).bindparams(**params)
