@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
 from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotAuthorized, NotFound
+from bot.home_refresh import refresh_home
 from bot.igov_orders import GRANTED, ORDER, REQUESTED, SAVED, enqueue_order_update, utc_now
 from bot.licence_cards import (
     APPROVED,
@@ -148,6 +149,7 @@ def decide(
             now=now,
             dedupe_key=f"{RequesterNotice.kind}:{request.id}",
         )
+        refresh_home(session, (request.requested_by, actor), now)
         enqueue_order_update(session, request.igov_order_id, now)
         request_id = request.id
     services.outbox.wake()

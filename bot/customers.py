@@ -11,7 +11,7 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 
 from bot.authz import Authorizer, Permission
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.services import Services
 from bot.subscriptions import Lifecycle, LifecycleState, Product, lifecycle
 from bot.text import clean_line, fold
@@ -232,11 +232,18 @@ class CustomerCard:
         return self.segment is Segment.PUBLIC
 
 
+# Where a page of lookup results ended: the ranking key of its last customer (see
+# storage.repositories.customers.page_by_name and page_by_tax_code).
+PageKey = tuple[int | str, ...]
+
+
 @dataclass(frozen=True)
 class LookupResult:
     query: LookupQuery
     customers: tuple[CustomerCard, ...]
     has_more: bool
+    # The ranking key of each customer shown: a next page starts after one of them.
+    keys: tuple[PageKey, ...] = ()
 
 
 MAX_RESULTS = 10
@@ -287,26 +294,79 @@ def customer_card(
 
 
 def lookup(
-    services: Services, authz: Authorizer, actor: str, raw_query: str, today: date
+    services: Services,
+    authz: Authorizer,
+    actor: str,
+    raw_query: str,
+    today: date,
+    after: PageKey | None = None,
 ) -> LookupResult:
     """Customer lookup as people use it: allowed to staff, approvers and finance."""
     authz.require(actor, Permission.LOOKUP)
-    return lookup_customers(services.db, raw_query, today)
+    return lookup_customers(services.db, raw_query, today, after)
 
 
-def lookup_customers(db: Database, raw_query: str, today: date) -> LookupResult:
-    """Find customers by tax code or by name words; at most MAX_RESULTS, best first."""
+def lookup_customers(
+    db: Database, raw_query: str, today: date, after: PageKey | None = None
+) -> LookupResult:
+    """Find customers by tax code or by name words; at most MAX_RESULTS, best first, starting
+    after the ranking key `after` (the end of the page shown before)."""
     query = parse_lookup_query(raw_query)
     with db.session() as session:
+        found: list[tuple[PageKey, models.Customer]]
         if query.tax_code is not None:
-            found = customer_repo.find_by_tax_code(
-                session, query.tax_code.value, query.tax_code.root, MAX_RESULTS + 1
+            tax_after = _key_of(after, (int, str))
+            found = list(
+                customer_repo.page_by_tax_code(
+                    session,
+                    query.tax_code.value,
+                    query.tax_code.root,
+                    tax_after,
+                    MAX_RESULTS + 1,
+                )
             )
         else:
-            found = customer_repo.search_by_name(session, query.words, MAX_RESULTS + 1)
+            name_after = _key_of(after, (int, int, int, int))
+            found = list(
+                customer_repo.page_by_name(
+                    session,
+                    query.words,
+                    name_after,
+                    MAX_RESULTS + 1,
+                )
+            )
         shown = found[:MAX_RESULTS]
         holds = order_repo.open_orders(
-            session, (s.id for c in shown for s in c.subscriptions), today
+            session, (s.id for _, c in shown for s in c.subscriptions), today
         )
-        cards = tuple(customer_card(c, today, holds) for c in shown)
-    return LookupResult(query=query, customers=cards, has_more=len(found) > MAX_RESULTS)
+        cards = tuple(customer_card(c, today, holds) for _, c in shown)
+    return LookupResult(
+        query=query,
+        customers=cards,
+        has_more=len(found) > MAX_RESULTS,
+        keys=tuple(key for key, _ in shown),
+    )
+
+
+def _key_of(after: PageKey | None, kinds: tuple[type, ...]) -> PageKey | None:
+    """A page key of the expected shape; another (a query edited between pages) starts over."""
+    if after is None or len(after) != len(kinds):
+        return None
+    if not all(type(part) is kind for part, kind in zip(after, kinds, strict=True)):
+        return None
+    return tuple(after)
+
+
+def customer_by_id(
+    services: Services, authz: Authorizer, actor: str, raw_id: str, today: date
+) -> CustomerCard:
+    """One customer as a lookup shows it (the choice of the lookup shortcut's select)."""
+    authz.require(actor, Permission.LOOKUP)
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise NotFound("lookup.customer_not_found")
+    with services.db.session() as session:
+        customer = customer_repo.get_customer(session, int(raw_id))
+        if customer is None:
+            raise NotFound("lookup.customer_not_found")
+        holds = order_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
+        return customer_card(customer, today, holds)

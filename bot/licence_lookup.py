@@ -77,12 +77,17 @@ def find_licences(services: Services, authz: Authorizer, actor: str, raw: str) -
 
 
 def pending_requests(
-    services: Services, authz: Authorizer, actor: str, limit: int = 10
+    services: Services,
+    authz: Authorizer,
+    actor: str,
+    limit: int = 10,
+    after: tuple[datetime, int] | None = None,
 ) -> tuple[list[RequestCard], int]:
     """Requests not decided yet (waiting for an approver, or returned to their requester for
-    changes), oldest first, and how many there are in all."""
+    changes), oldest first (after the (created at, id) `after` of the last one shown), and how
+    many there are in all."""
     authz.require(actor, Permission.LOOKUP)
     with services.db.session() as session:
-        waiting = repo.pending_requests(session, limit, OPEN)
+        waiting = repo.pending_requests(session, limit, OPEN, after)
         cards = [request_card(session, r) for r in waiting]
         return cards, repo.count_pending(session, OPEN)

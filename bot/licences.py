@@ -12,6 +12,7 @@ from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
 from bot.documents import Document, DocumentKind
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
+from bot.home_refresh import refresh_home
 from bot.igov_catalogue import EXTRA_VALUE_MAX, IgovCatalogue, Package
 from bot.igov_orders import (
     ORDER,
@@ -311,6 +312,7 @@ def _save(
     message = ApprovalPost(request_id=request.id)
     enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{request.id}")
     enqueue_order_update(session, order.id, now)
+    refresh_home(session, (request.requested_by,), now)
     return request.id
 
 

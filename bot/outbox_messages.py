@@ -286,3 +286,13 @@ class DeliveryGaveUp(Message):
     attempts: int
     error: str
     since: datetime
+
+
+# The App Home (handlers/home.py).
+
+
+class HomeRefresh(Message):
+    """Publish a person's App Home again: something on it changed."""
+
+    kind = "home.refresh"
+    user_id: str

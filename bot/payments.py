@@ -18,6 +18,7 @@ from typing import Any
 from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
 from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
+from bot.home_refresh import refresh_home
 from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import FinanceNotice, OrderChanged, PaidEmail
@@ -195,6 +196,7 @@ def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datet
     enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:paid:{order.id}")
     paid_email = PaidEmail(order_id=order.id)
     enqueue(session, paid_email, now=now, dedupe_key=f"{paid_email.kind}:{order.id}")
+    refresh_home(session, (order.placed_by,), now)
     return True
 
 

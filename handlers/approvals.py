@@ -26,10 +26,11 @@ from handlers.blocks.approvals import (
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
-from handlers.ids import Action, Callback
+from handlers.home import publish_home
+from handlers.ids import Action, Callback, DecisionSource, PagingAction
 from handlers.ids import LicenceRejectInput as Input
 from handlers.kernel import FormAnswers, Interaction, button, form
-from handlers.metadata import RejectFormState, RequestRef
+from handlers.metadata import PendingPage, RejectFormState, RequestRef
 from handlers.replies import Reply
 from handlers.slack_out import FileUpload
 
@@ -57,13 +58,31 @@ def license_command(ctx: Context, request: CommandRequest) -> Reply:
     return license_reply(ctx, request.t, request.user_id, request.text)
 
 
-def pending_reply(ctx: Context, t: Translator, user_id: str) -> Reply:
-    cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN)
+def pending_reply(
+    ctx: Context, t: Translator, user_id: str, page: PendingPage | None = None
+) -> Reply:
+    """The requests waiting, a page of PENDING_SHOWN (the next `page` when given)."""
+    after = (page.after_at, page.after_id) if page else None
+    cards, total = pending_requests(ctx.services, ctx.authz, user_id, PENDING_SHOWN + 1, after)
     is_approver = ctx.authz.is_approver(user_id)
     blocks = pending_blocks(
-        t, cards, total, ctx.services.settings.tz, viewer=user_id, approver=is_approver
+        t,
+        cards,
+        total,
+        ctx.services.settings.tz,
+        viewer=user_id,
+        approver=is_approver,
+        shown_before=page.shown if page else 0,
+        page_size=PENDING_SHOWN,
     )
     return Reply(text=t("approval.pending_title", count=total), blocks=blocks)
+
+
+@button(PendingPage)
+def on_pending_more(it: Interaction[PendingPage]) -> None:
+    """`pending.more`: the next requests replace the page clicked in."""
+    reply = pending_reply(it.ctx, it.t, it.user, it.meta)
+    it.reply(reply.text, reply.blocks)
 
 
 def pending_command(ctx: Context, request: CommandRequest) -> Reply:
@@ -71,17 +90,35 @@ def pending_command(ctx: Context, request: CommandRequest) -> Reply:
     return pending_reply(ctx, request.t, request.user_id)
 
 
-def redraw_reply(it: Interaction[RequestRef]) -> None:
-    """A click in a private reply (`/misa pending`, `/misa license`): show it as it is now."""
-    ref = it.meta
-    if ref.source == "pending":
-        reply = pending_reply(it.ctx, it.t, it.user)
-    elif ref.source == "lookup":
-        card = load_request(it.services, ref.request_id)
-        reply = license_reply(it.ctx, it.t, it.user, card.code)
-    else:
-        return
+def _redraw_pending(it: Interaction[RequestRef]) -> None:
+    reply = pending_reply(it.ctx, it.t, it.user)
     it.reply(reply.text, reply.blocks)
+
+
+def _redraw_licence(it: Interaction[RequestRef]) -> None:
+    card = load_request(it.services, it.meta.request_id)
+    reply = license_reply(it.ctx, it.t, it.user, card.code)
+    it.reply(reply.text, reply.blocks)
+
+
+def _redraw_home(it: Interaction[RequestRef]) -> None:
+    publish_home(it.ctx, it.user, it.t)
+
+
+# Where a decision button sat (RequestRef.source), and how to show that place as it is now.
+REDRAWS = {
+    DecisionSource.PENDING: _redraw_pending,
+    DecisionSource.LICENCE: _redraw_licence,
+    DecisionSource.HOME: _redraw_home,
+}
+
+
+def redraw_reply(it: Interaction[RequestRef]) -> None:
+    """A click in a private reply (`/misa pending`, `/misa license`) or on the Home tab: show
+    it as it is now. The approval message in the channel is updated by the outbox."""
+    redraw = REDRAWS.get(it.meta.source) if it.meta.source else None
+    if redraw is not None:
+        redraw(it)
 
 
 @button(RequestRef, stale="approval.request_not_found")
@@ -164,6 +201,7 @@ def notify_requester(ctx: Context, job: OutboxJob[RequesterNotice]) -> None:
 
 def register(app: App, ctx: Context) -> None:
     app.action(Action.LICENSE_APPROVE)(on_approve.bind(ctx))
+    app.action(PagingAction.PENDING_MORE)(on_pending_more.bind(ctx))
     app.action(Action.LICENSE_REJECT)(on_reject.bind(ctx))
     app.view(Callback.LICENSE_REJECT)(on_reject_submit.bind(ctx))
     outbox = ctx.services.outbox

@@ -176,3 +176,71 @@ class ReminderAction(StrEnum):
 
 class ReminderBlock(StrEnum):
     DELETION_ACTIONS = "deletion_actions:"  # keyed: an account's buttons in the digest
+
+
+# -- Daily use: paging, the App Home, the lookup shortcut, link previews ----------------------
+
+
+class PagingAction(StrEnum):
+    """The last block of a paged list: the next page."""
+
+    LOOKUP_MORE = "lookup.more"
+    PENDING_MORE = "pending.more"
+
+
+class PagingBlock(StrEnum):
+    MORE = "more"
+
+
+class HomeAction(StrEnum):
+    TRANSFER_RESOLVE = "transfer.resolve"
+    MORE = "home.more"  # a section's next items on the Home tab
+
+
+class HomeBlock(StrEnum):
+    """The App Home's section headers (SPEC §2)."""
+
+    APPROVALS = "home.approvals"
+    MY_REQUESTS = "home.my_requests"
+    MY_ORDERS = "home.my_orders"
+    MY_ACCOUNTS = "home.my_accounts"
+    FINANCE = "home.finance"
+
+
+class HomeKeyed(StrEnum):
+    ACCOUNT = "home.account:"
+    TRANSFER = "home.transfer:"
+    MORE = "home.more:"
+
+
+class HomeCallback(StrEnum):
+    TRANSFER_RESOLVE = "transfer_resolve"
+
+
+class TransferResolveInput(StrEnum):
+    NOTE = "note"
+
+
+class ShortcutCallback(StrEnum):
+    LOOKUP = "lookup"  # the global shortcut, and its modal
+
+
+class LookupShortcutInput(StrEnum):
+    CUSTOMER = "customer"  # block id of the type-ahead select
+
+
+class LookupShortcutAction(StrEnum):
+    CUSTOMER = "lookup.customer"  # the select's action id (its options and its choice)
+
+
+class LookupShortcutBlock(StrEnum):
+    CARD = "lookup.card"
+
+
+class DecisionSource(StrEnum):
+    """Where a licence decision button sits (carried in its value, to redraw that place)."""
+
+    PENDING = "pending"  # `/misa pending`
+    LICENCE = "lookup"  # `/misa license <code>`
+    HOME = "home_tab"  # the App Home tab
+    NOTICE = "notice"  # the requester's direct message about a returned request

@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotAuthorized
 from bot.i18n import Translator
+from bot.outbox import PermanentFailure
 from bot.services import Services
 from handlers.context import Context
 from handlers.errors import (
@@ -39,7 +40,7 @@ from handlers.errors import (
     unexpected_text,
 )
 from handlers.metadata import Metadata, MetadataError, NotYourForm
-from handlers.replies import open_modal, tell
+from handlers.replies import SLACK_FAILURES, Reply, open_modal, tell
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,16 @@ class Interaction(Generic[M]):
         return self.ctx.forms.seal(state, self.user)
 
     def tell(self, text: str) -> None:
-        """A private note to the person; the message they clicked stays as it is."""
-        if self._respond is not None:
+        """A private note to the person; the message they clicked stays as it is. A click on
+        the Home tab has nowhere to answer privately: the note goes to the person's DM."""
+        if self._respond is not None and self.body.get("response_url"):
             tell(self._respond, text)
+        elif (self.body.get("view") or {}).get("type") == "home":
+            try:
+                channel = self.ctx.slack.dm_channel(self.user)
+                self.ctx.slack.post(channel, text, Reply.message(text).blocks)
+            except (*SLACK_FAILURES, PermanentFailure) as exc:
+                log.warning("could not tell the person in their DM: %r", exc)
 
     def reply(self, text: str, blocks: list[Any]) -> None:
         """Replace the private reply the person clicked in (`/misa pending`…) with this one."""
@@ -143,7 +151,9 @@ class Interaction(Generic[M]):
 
     def open_modal(self, view: View) -> None:
         """Open `view` with this click's trigger; tell the person when Slack could not."""
-        if not open_modal(self.client, self.trigger_id, view):
+        # A button in a modal (the lookup shortcut's card) opens the form over it.
+        push = self.view.get("type") == "modal"
+        if not open_modal(self.client, self.trigger_id, view, push=push):
             self.tell(self.t("error.form_not_opened"))
 
 

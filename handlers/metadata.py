@@ -6,10 +6,12 @@ import base64
 import hashlib
 import hmac
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from handlers.ids import DecisionSource
 
 BUTTON_VALUE_LIMIT = 2000
 PRIVATE_METADATA_LIMIT = 3000
@@ -98,7 +100,7 @@ class RequestRef(Metadata):
     """
 
     request_id: int
-    source: Literal["pending", "lookup", "notice"] | None = None
+    source: DecisionSource | None = None
 
 
 class OrderFormState(Metadata):
@@ -194,3 +196,36 @@ class DeletionClaimRef(Metadata):
 
     subscription_id: int
     day: date
+
+
+# -- Daily use: paging, the App Home, the lookup shortcut, link previews ----------------------
+
+
+class LookupPage(Metadata):
+    """A `lookup.more` button: the query again, and the ranking key of the last customer shown
+    (the next page starts after it, so new customers imported meanwhile repeat nothing)."""
+
+    query: str = Field(max_length=200)
+    after: tuple[int | str, ...] = Field(max_length=4)
+    shown: int = Field(ge=0)  # customers shown on the pages before
+
+
+class PendingPage(Metadata):
+    """A `pending.more` button: the (created at, id) of the last request shown."""
+
+    after_at: datetime
+    after_id: int
+    shown: int = Field(ge=0)
+
+
+class HomePage(Metadata):
+    """A `home.more` button: which section of the Home tab, and its page to show."""
+
+    section: Literal["approvals", "my_requests", "my_orders", "my_accounts", "finance"]
+    page: int = Field(ge=0, le=100)
+
+
+class TransferRef(Metadata):
+    """The transfer a `transfer.resolve` button acts on (and its modal resolves)."""
+
+    transaction_id: int

@@ -55,10 +55,16 @@ def tell(respond: Respond, text: str) -> None:
         log.warning("could not tell the person (response_url: %s)", status)
 
 
-def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
-    """Open a modal; False (logged) when Slack could not: down, too slow, trigger expired."""
+def open_modal(
+    client: WebClient, trigger_id: str, view: dict[str, Any], *, push: bool = False
+) -> bool:
+    """Open a modal (`push`: over the modal clicked in); False (logged) when Slack could not:
+    down, too slow, trigger expired."""
     try:
-        client.views_open(trigger_id=trigger_id, view=view)
+        if push:
+            client.views_push(trigger_id=trigger_id, view=view)
+        else:
+            client.views_open(trigger_id=trigger_id, view=view)
     except SLACK_FAILURES as exc:
         log.warning("views.open %s failed: %r", view.get("callback_id"), exc)
         return False

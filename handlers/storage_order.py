@@ -32,7 +32,8 @@ def on_start(it: Interaction[SubscriptionRef]) -> None:
     meta = OrderFormMeta(
         subscription_id=opened.subscription.id,
         package_code=opened.package.code,
-        channel_id=it.channel_id,
+        # From the Home tab (no channel), the order message goes to the person's DM.
+        channel_id=it.channel_id or it.ctx.slack.dm_channel(it.user),
         quantity=1,
     )
     it.open_modal(order_form_view(it.t, opened, price(opened.package, 1), meta, it.seal(meta)))

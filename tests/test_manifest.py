@@ -66,3 +66,12 @@ def test_the_socket_mode_manifest_is_made_from_the_http_one() -> None:
     assert "url" not in json.dumps(socket).replace("_url", "")
     for schema_path in SCHEMAS:
         assert [e.message for e in _validator(schema_path).iter_errors(socket)] == []
+
+
+def test_manifest_declares_the_shortcut_and_link_previews() -> None:
+    (shortcut,) = MANIFEST["features"]["shortcuts"]
+    assert shortcut["callback_id"] == ids.ShortcutCallback.LOOKUP
+    assert shortcut["type"] == "global" and shortcut["name"] == "Tra cứu khách hàng"
+    assert "link_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert MANIFEST["features"]["unfurl_domains"] == ["bot.example.com"]

@@ -87,6 +87,7 @@ STORED: dict[str, dict[str, Any]] = {
         "error": "permanent: chat_postMessage: not_in_channel",
         "since": "2026-06-11T09:30:00+07:00",
     },
+    "home.refresh": {"user_id": "U0LAN"},
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 

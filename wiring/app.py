@@ -30,6 +30,9 @@ from handlers import (
     igov,
     licence_changes,
     licence_request,
+    link_previews,
+    lookup,
+    lookup_shortcut,
     order_corrections,
     order_page,
     outbox_reports,
@@ -58,6 +61,9 @@ FLOWS: tuple[Any, ...] = (
     reminders,
     exports,
     outbox_reports,
+    lookup,
+    lookup_shortcut,
+    link_previews,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

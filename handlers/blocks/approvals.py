@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Literal
 
 from bot.i18n import Translator
 from bot.igov_orders import ORDER
@@ -23,17 +22,20 @@ from handlers.blocks.licence_request import extra_text
 from handlers.ids import (
     Action,
     Callback,
+    DecisionSource,
     Keyed,
     LicenceChangesAction,
     LicenceChangesBlock,
     LicenceChangesCallback,
     LicenceChangesInput,
+    PagingAction,
+    PagingBlock,
     keyed,
 )
 from handlers.ids import LicenceRejectInput as Input
-from handlers.metadata import RequestRef
+from handlers.metadata import PendingPage, RequestRef
 
-Source = Literal["pending", "lookup", "notice"] | None
+Source = DecisionSource | None
 
 STATUS_ICON = {
     PENDING: ":hourglass_flowing_sand:",
@@ -293,7 +295,9 @@ def lookup_blocks(
         blocks.append(kit.section("\n".join(lines)))
     if len(found.requests) == 1:
         card = found.requests[0]
-        blocks += request_blocks(t, card, tz, buttons=can_decide, own=own, source="lookup")
+        blocks += request_blocks(
+            t, card, tz, buttons=can_decide, own=own, source=DecisionSource.LICENCE
+        )
         if card.history:  # the lookup's own history below says it all, with the order's
             blocks.pop()
     elif found.requests:
@@ -318,12 +322,32 @@ def lookup_blocks(
 
 
 def pending_blocks(
-    t: Translator, cards: list[RequestCard], total: int, tz: tzinfo, *, viewer: str, approver: bool
+    t: Translator,
+    cards: list[RequestCard],
+    total: int,
+    tz: tzinfo,
+    *,
+    viewer: str,
+    approver: bool,
+    shown_before: int = 0,
+    page_size: int | None = None,
 ) -> list[Block]:
-    """Requests waiting, oldest first; approve/reject buttons for approvers (not their own)."""
+    """Requests waiting, oldest first; approve/reject buttons for approvers (not their own).
+    `cards` beyond `page_size` only tell that there is a next page: a `pending.more` button."""
+    size = len(cards) if page_size is None else page_size
+    more = len(cards) > size
+    cards = cards[:size]
     if not cards:
         return [kit.section(t("approval.pending_none"))]
     blocks: list[Block] = [kit.header(t("approval.pending_title", count=total))]
+    if shown_before:
+        page = t(
+            "approval.pending_page",
+            first=shown_before + 1,
+            last=shown_before + len(cards),
+            count=total,
+        )
+        blocks.append(kit.context(page))
     for card in cards:
         summary = t(
             "approval.pending_line",
@@ -338,10 +362,22 @@ def pending_blocks(
             summary += "\n" + f"{STATUS_ICON[card.status]} *{status_label(t, card.status)}*"
         blocks.append(kit.section(summary, block_id=keyed(Keyed.PENDING_REQUEST, card.id)))
         if card.requested_by == viewer:
-            blocks.append(requester_buttons(t, card, "pending"))
+            blocks.append(requester_buttons(t, card, DecisionSource.PENDING))
         elif approver and card.is_pending:
-            blocks.append(decision_buttons(t, card, "pending"))
-    if total > len(cards):
+            blocks.append(decision_buttons(t, card, DecisionSource.PENDING))
+    if more:
+        last = cards[-1]
+        page = PendingPage(
+            after_at=last.created_at, after_id=last.id, shown=shown_before + len(cards)
+        )
+        rest = max(total - shown_before - len(cards), 1)
+        button = kit.button(
+            t("approval.pending_more_button"), PagingAction.PENDING_MORE, page.encode()
+        )
+        blocks = blocks[: kit.MESSAGE_BLOCK_LIMIT - 2]
+        blocks.append(kit.context(t("approval.pending_more", count=rest)))
+        blocks.append(kit.actions(button, block_id=PagingBlock.MORE))
+    elif total > shown_before + len(cards) and page_size is None:
         blocks.append(kit.context(t("approval.pending_more", count=total - len(cards))))
     return blocks[: kit.MESSAGE_BLOCK_LIMIT]
 
@@ -373,7 +409,7 @@ def returned_notice(t: Translator, card: RequestCard, tz: tzinfo) -> tuple[str, 
     text = t("approval.notice_returned", code=card.code, name=escape(card.customer_name))
     blocks = [kit.section(text), kit.section(returned_text(t, card, tz))]
     if card.status == RETURNED:
-        blocks.append(requester_buttons(t, card, "notice"))
+        blocks.append(requester_buttons(t, card, DecisionSource.NOTICE))
     else:
         status = f"{STATUS_ICON.get(card.status, '')} *{status_label(t, card.status)}*"
         blocks.append(kit.context(status))

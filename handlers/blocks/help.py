@@ -15,6 +15,10 @@ HELP_TOPICS = (
     "help.license",
     "help.pending",
     "help.export",
+    "help.paging",
+    "help.home",
+    "help.shortcut",
+    "help.previews",
     "help.help",
 )
 

@@ -7,8 +7,8 @@ from bot.i18n import Translator
 from handlers.blocks import kit
 from handlers.blocks.kit import Block, escape
 from handlers.blocks.subscriptions import subscription_line
-from handlers.ids import Action, Keyed, keyed
-from handlers.metadata import CustomerRef, SubscriptionRef
+from handlers.ids import Action, Keyed, PagingAction, PagingBlock, keyed
+from handlers.metadata import CustomerRef, LookupPage, SubscriptionRef
 
 MAX_LINES_PER_CUSTOMER = 12
 MAX_STORAGE_BUTTONS_PER_CUSTOMER = 5
@@ -48,16 +48,22 @@ def customer_actions(t: Translator, card: CustomerCard) -> list[Block]:
     return blocks
 
 
-def lookup_blocks(t: Translator, result: LookupResult, *, note: str | None = None) -> list[Block]:
+def lookup_blocks(
+    t: Translator, result: LookupResult, *, note: str | None = None, shown_before: int = 0
+) -> list[Block]:
     """An optional note, the header, then per customer a section and its action buttons, within
-    50 blocks."""
+    50 blocks; a `lookup.more` button when more customers match (the next page starts after the
+    last customer that fitted)."""
     blocks: list[Block] = [kit.section(note)] if note else []
-    blocks += [
-        kit.header(t("lookup.title", query=result.query.text)),
-        kit.context(t.plural("lookup.count", len(result.customers))),
-    ]
+    count = len(result.customers)
+    if shown_before:
+        summary = t("lookup.page", first=shown_before + 1, last=shown_before + count)
+    else:
+        summary = t.plural("lookup.count", count)
+    blocks += [kit.header(t("lookup.title", query=result.query.text)), kit.context(summary)]
     truncated = result.has_more
-    reserve = 2  # a divider and the "more results" hint
+    reserve = 3  # a divider, the "more results" hint and its button
+    fitted = 0
     for card in result.customers:
         group = [
             kit.divider(),
@@ -68,7 +74,20 @@ def lookup_blocks(t: Translator, result: LookupResult, *, note: str | None = Non
             truncated = True
             break
         blocks.extend(group)
-    if truncated:
+        fitted += 1
+    if truncated and fitted and len(result.keys) >= fitted:
+        page = LookupPage(
+            query=result.query.text, after=result.keys[fitted - 1], shown=shown_before + fitted
+        )
+        more = kit.button(t("lookup.more_button"), PagingAction.LOOKUP_MORE, page.encode())
+        blocks.extend(
+            [
+                kit.divider(),
+                kit.context(t("lookup.more")),
+                kit.actions(more, block_id=PagingBlock.MORE),
+            ]
+        )
+    elif truncated:
         blocks.extend([kit.divider(), kit.context(t("lookup.more"))])
     return blocks
 

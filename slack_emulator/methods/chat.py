@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
 from copy import deepcopy
 from typing import Any
@@ -174,8 +175,48 @@ def replies(ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
     return page(msgs, p, newest_first=False)
 
 
+def unfurl(ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    """chat.unfurl: previews for the links of a posted message (channel and ts) or of one
+    being written (unfurl_id and source), keyed by the URLs; each preview is Block Kit."""
+    unfurl_id, source = param(p, "unfurl_id"), param(p, "source")
+    if unfurl_id is None and source is None:
+        channel, ts = param(p, "channel"), param(p, "ts")
+        if not channel:
+            raise ApiError("missing_channel")
+        if not ts:
+            raise ApiError("missing_ts")
+        if ts not in ws.messages.get(ws.resolve_channel(channel), {}):
+            raise ApiError("cannot_find_message")
+    elif not unfurl_id:
+        raise ApiError("missing_unfurl_id")
+    elif source not in ("composer", "conversations_history"):
+        raise ApiError("invalid_source")
+    unfurls = p.get("unfurls")
+    if isinstance(unfurls, str):
+        try:
+            unfurls = json.loads(unfurls)
+        except ValueError as exc:
+            raise ApiError("invalid_unfurls_format") from exc
+    if not isinstance(unfurls, dict) or not unfurls:
+        raise ApiError("invalid_unfurls_format")
+    errors: list[str] = []
+    for url, preview in unfurls.items():
+        if not isinstance(url, str) or not isinstance(preview, dict):
+            raise ApiError("invalid_unfurls_format")
+        if "blocks" in preview:
+            errors += blockkit.validate_blocks(preview["blocks"], pointer=f"/unfurls/{url}/blocks")
+    if errors:
+        raise ApiError(
+            "invalid_blocks",
+            errors=errors,
+            response_metadata={"messages": blockkit.as_slack_messages(errors)},
+        )
+    return {}
+
+
 METHODS = {
     "chat.postMessage": post_message,
+    "chat.unfurl": unfurl,
     "chat.postEphemeral": post_ephemeral,
     "chat.update": update,
     "chat.delete": delete,

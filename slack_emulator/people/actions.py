@@ -65,6 +65,26 @@ class Actions(Transport):
         )
         return self._send_form(fields, opts)
 
+    # -- shortcuts ----------------------------------------------------------------------------
+
+    def shortcut(
+        self, callback_id: str, *, user_id: str = "U_STAFF", **opts: Unpack[SendOptions]
+    ) -> httpx.Response:
+        """A global shortcut (the lightning-bolt menu): no channel, no response_url, a trigger
+        to open a modal with."""
+        payload: dict[str, Any] = {
+            "type": "shortcut",
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team(),
+            "user": self._user(user_id),
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self._trigger(user_id),
+        }
+        return self._send_payload(payload, opts)
+
     # -- block actions ------------------------------------------------------------------------
 
     def _surface(

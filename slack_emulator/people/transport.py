@@ -167,6 +167,27 @@ class Transport:
             event["view"] = home
         return self.event(event, **opts)
 
+    def link_shared(
+        self,
+        urls: list[str],
+        *,
+        channel: str,
+        message_ts: str,
+        user_id: str = "U_STAFF",
+        **opts: Unpack[SendOptions],
+    ) -> httpx.Response:
+        """Someone posted a message with links of the app's unfurl domains."""
+        event: dict[str, Any] = {
+            "type": "link_shared",
+            "channel": channel,
+            "user": user_id,
+            "message_ts": message_ts,
+            "unfurl_id": f"{channel}.{message_ts}.unfurl",
+            "source": "conversations_history",
+            "links": [{"domain": urllib.parse.urlsplit(u).hostname or "", "url": u} for u in urls],
+        }
+        return self.event(event, **opts)
+
     def url_verification(self, challenge: str, **opts: Unpack[SendOptions]) -> httpx.Response:
         body = json.dumps(
             {"token": self.verification_token, "challenge": challenge, "type": "url_verification"}

@@ -100,6 +100,10 @@ class BankTransaction(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("storage_orders.id"), index=True)
     raw: Mapped[dict[str, Any]] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A transfer that paid nothing, once finance has dealt with it (refunded, matched by hand…).
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str | None] = mapped_column(String(1000))
 
 
 class DeletionClaim(Base):

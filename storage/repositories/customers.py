@@ -154,6 +154,33 @@ class _SqliteSearch:
             return [found for found, _ in rows]
         return list(session.scalars(ranked))
 
+    FIND = "instr"
+
+    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
+        """The SQL condition selecting the names that match all the words, when there are few
+        enough to order them all (else None)."""
+        count = session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT rowid FROM customer_name_fts "
+                "WHERE customer_name_fts MATCH :match LIMIT :cap)"
+            ).bindparams(match=self._tiers[-1], cap=RANK_LIMIT + 1)
+        )
+        if (count or 0) > RANK_LIMIT:
+            return None
+        where = "id IN (SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match)"
+        return where, {"match": self._tiers[-1]}
+
+    def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
+        """The first matching names in id order after `after_id`."""
+        return list(
+            session.scalars(
+                text(
+                    "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match "
+                    "AND rowid > :after ORDER BY rowid LIMIT :limit"
+                ).bindparams(match=self._tiers[-1], after=after_id, limit=limit)
+            )
+        )
+
 
 class _PostgresSearch:
     """Full-text search over the folded name ('simple' config: the words as they are).
@@ -242,3 +269,117 @@ class _PostgresSearch:
             }
         statement = self.walk(tier, pool) if self._many[tier] else self.ranked(tier, pool)
         return list(session.scalars(statement))
+
+    def _too_many(self, session: Session) -> dict[str, bool]:
+        if self._many is None:
+            together, every, seen, rows = session.execute(self.sample()).one()
+            scale = max(rows, seen) / max(seen, 1)
+            self._many = {
+                "together": together * scale > RANK_LIMIT,
+                "every": every * scale > RANK_LIMIT,
+            }
+        return self._many
+
+    FIND = "strpos"
+
+    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
+        """The SQL condition selecting the names that match all the words, when there are few
+        enough to order them all (else None)."""
+        if self._too_many(session)["every"]:
+            return None
+        return "name_words @@ to_tsquery('simple', :match)", {"match": self._queries["every"]}
+
+    def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
+        """The first matching names in id order after `after_id`."""
+        walk = self.WALK.replace("WHERE ", "WHERE id > :after AND ", 1)
+        statement = text(walk).bindparams(query=self._queries["every"], after=after_id, limit=limit)
+        return list(session.scalars(statement))
+
+
+# -- Paging: the lookup's order as a key, so a page starts where the previous one ended ---------
+
+# (fewer typed words missing, together before apart, shorter names, id): the order
+# `search_by_name` approximates, made total so that "after this key" is well defined.
+NameKey = tuple[int, int, int, int]
+# (the exact tax code before its branches, the tax code).
+TaxKey = tuple[int, str]
+
+
+def page_by_tax_code(
+    session: Session, tax_code: str, root: str, after: TaxKey | None, limit: int
+) -> list[tuple[TaxKey, Customer]]:
+    """The exact tax code, then the company's branches in tax-code order, after `after`."""
+    rows = session.scalars(
+        select(Customer).where(Customer.tax_code_root == root).options(WITH_SUBSCRIPTIONS)
+    )
+    if "-" in tax_code:
+        rows = (c for c in rows if c.tax_code == tax_code)
+    keyed = sorted(((int(c.tax_code != tax_code), c.tax_code), c) for c in rows)
+    return [(key, c) for key, c in keyed if after is None or key > tuple(after)][:limit]
+
+
+def page_by_name(
+    session: Session, words: Sequence[str], after: NameKey | None, limit: int
+) -> list[tuple[NameKey, Customer]]:
+    """Customers whose folded name has the words typed, in the order of their NameKey, after
+    `after`: new customers imported meanwhile take their place in that order, and a page never
+    repeats one shown before.
+
+    When few enough names match, all of them are ordered (like `search_by_name` ranks them);
+    when too many do (common words), they come in id order, walked from the last one shown.
+    """
+    searching = [w for w in words if w not in COMMON_NAME_WORDS] or list(words)
+    if words[-1] not in searching:
+        searching.append(words[-1])
+    generic = COMMON_NAME_WORDS.issuperset(searching)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    search = (_PostgresSearch if postgres else _SqliteSearch)(searching, generic=generic)
+    matches = None if generic else search.few_matches(session)
+    if matches is not None:
+        where, params = matches
+        ranked = _ranked_after(searching, words, search.FIND, where, after)
+        rows = session.execute(ranked.bindparams(limit=limit, **params)).all()
+        keys: dict[int, NameKey] = {r[3]: (r[0], r[1], r[2], r[3]) for r in rows}
+    else:
+        after_id = after[3] if after is not None and after[:3] == (0, 0, 0) else 0
+        ids = search.walk_after(session, after_id, limit)
+        keys = {i: (0, 0, 0, i) for i in ids}
+    found = {
+        c.id: c
+        for c in session.scalars(
+            select(Customer).where(Customer.id.in_(keys)).options(WITH_SUBSCRIPTIONS)
+        )
+    }
+    return [(key, found[i]) for i, key in keys.items() if i in found]
+
+
+def _ranked_after(
+    searching: Sequence[str], words: Sequence[str], find: str, where: str, after: NameKey | None
+) -> TextClause:
+    """The NameKey of every match, computed by the database, in order, after `after`: typed
+    words missing from the name, the words not together and in order, the name's length in
+    words, the id. `find` is the dialect's substring position function (instr, strpos)."""
+    params: dict[str, object] = {}
+    padded = "(' ' || name_folded || ' ')"
+    missing = []
+    for n, word in enumerate(dict.fromkeys(words)):
+        params[f"w{n}"] = f" {word} "
+        missing.append(f"CASE WHEN {find}({padded}, :w{n}) = 0 THEN 1 ELSE 0 END")
+    apart = "0"
+    if len(searching) > 1:
+        phrase = " " + " ".join(searching)
+        if _last_is_prefix(searching):
+            params["phrase"], name = phrase, "(' ' || name_folded)"
+        else:
+            params["phrase"], name = phrase + " ", padded
+        apart = f"CASE WHEN {find}({name}, :phrase) > 0 THEN 0 ELSE 1 END"
+    length = "length(name_folded) - length(replace(name_folded, ' ', '')) + 1"
+    later = ""
+    if after is not None:
+        later = "WHERE (missing, apart, words, id) > (:a0, :a1, :a2, :a3)"
+        params.update({f"a{n}": part for n, part in enumerate(after)})
+    return text(
+        f"SELECT missing, apart, words, id FROM (SELECT id, {' + '.join(missing)} AS missing, "
+        f"{apart} AS apart, {length} AS words FROM customers WHERE {where}) AS keyed {later} "
+        "ORDER BY missing, apart, words, id LIMIT :limit"
+    ).bindparams(**params)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -188,13 +188,24 @@ def latest_request_of_order(session: Session, order_id: int) -> LicenceRequest |
 
 
 def pending_requests(
-    session: Session, limit: int, statuses: Sequence[str] = (PENDING,)
+    session: Session,
+    limit: int,
+    statuses: Sequence[str] = (PENDING,),
+    after: tuple[datetime, int] | None = None,
 ) -> list[LicenceRequest]:
-    """Requests in `statuses` (waiting for a decision), oldest first."""
+    """Requests in `statuses` (waiting for a decision), oldest first; after (created at, id)
+    `after`, the last one shown."""
+    later = true()
+    if after is not None:
+        at, request_id = after
+        later = or_(
+            LicenceRequest.created_at > at,
+            and_(LicenceRequest.created_at == at, LicenceRequest.id > request_id),
+        )
     return list(
         session.scalars(
             select(LicenceRequest)
-            .where(LicenceRequest.status.in_(statuses))
+            .where(LicenceRequest.status.in_(statuses), later)
             .order_by(LicenceRequest.created_at, LicenceRequest.id)
             .limit(limit)
             .options(*REQUEST_DETAILS)

@@ -184,3 +184,38 @@ def test_company_words_get_no_suggestion(slack: SignedSlack, query: str) -> None
     ack = slack.check_ack(slack.command(query))
     assert "Có phải bạn muốn gõ" not in text_of(ack)
     assert "Công ty" in text_of(ack)  # the customer was found
+
+
+def test_the_lookup_shortcut_finds_a_customer_and_acts_on_it(
+    slack: SignedSlack, fake_slack: FakeSlack
+) -> None:
+    mark = fake_slack.mark()
+    assert slack.shortcut("lookup").status_code == 200
+    opened = fake_slack.wait_for("views.open", after=mark)
+    assert opened.ok, opened.response
+    view = fake_slack.view(opened.response["view"]["id"])
+    assert view["callback_id"] == "lookup" and view["blocks"][0]["block_id"] == "customer"
+    assert view["title"]["text"] == "Tra cứu khách hàng"
+    # The same search as the command: by name without accents, or by tax code.
+    options = slack.check_ack(slack.block_suggestion("lookup.customer", "cong ty misa", view=view))
+    names = [o["text"]["text"] for o in options["options"]]
+    assert names and names[0] == f"Công ty Cổ phần MISA · {MISA}"
+    by_tax = slack.check_ack(slack.block_suggestion("lookup.customer", "0101 243 150", view=view))
+    assert [o["value"] for o in by_tax["options"]] == [o["value"] for o in options["options"]][:1]
+    assert slack.check_ack(slack.block_suggestion("lookup.customer", "0101243151", view=view)) == {
+        "options": []
+    }
+
+    mark = fake_slack.mark()
+    slack.select(view, "lookup.customer", options["options"][0]["value"])
+    updated = fake_slack.wait_for("views.update", after=mark)
+    assert updated.ok, updated.response
+    view = fake_slack.view(view["id"])
+    card = text_of(view)
+    assert "*Công ty Cổ phần MISA*" in card and "HD-KT-01" in card and "<@U0OWNER>" in card
+    # Its buttons work in the modal: the storage order form opens over it.
+    mark = fake_slack.mark()
+    slack.click(view, "storage_order.start")
+    pushed = fake_slack.wait_for("views.push", after=mark)
+    assert pushed.ok, pushed.response
+    assert fake_slack.view(pushed.response["view"]["id"])["callback_id"] == "storage_order"

@@ -53,6 +53,11 @@ def test_app_home_and_a_reminder_job_as_of_a_date(person: Person) -> None:
     person.page.get_by_test_id("home-tab").click()
     home = person.page.locator("[data-testid=home]")
     home.locator(".block").first.wait_for()
+    # The owner's dashboard above the guide: their customers nearest to deletion first, 10 of
+    # them, the rest behind a button.
+    home.get_by_text("Khách hàng của tôi sắp hết hạn").wait_for()
+    shown = home.inner_text()
+    assert "mục nữa" in shown and "Mua gói lưu trữ" in shown and "Xem tiếp" in shown
     person.shot("app-home")
 
     # Expiry reminders as of today: the owner's digest arrives in their DM with the bot

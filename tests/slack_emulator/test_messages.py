@@ -104,3 +104,22 @@ def test_auth_errors_and_unknown_method(fake: FakeSlack) -> None:
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert status.status_code == 200 and status.json()["error"] == "invalid_arguments"
+
+
+def test_unfurl_previews_a_message_or_a_draft_and_checks_the_blocks(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C_SUPPORT", text="https://bot.example.com/orders/x")
+    preview = {"https://bot.example.com/orders/x": {"blocks": [section("*Đơn hàng LT1*")]}}
+    assert client.chat_unfurl(channel="C_SUPPORT", ts=posted["ts"], unfurls=preview)["ok"]
+    assert client.chat_unfurl(unfurl_id="U1", source="composer", unfurls=preview)["ok"]
+    with pytest.raises(SlackApiError) as missing:
+        client.chat_unfurl(channel="C_SUPPORT", ts="1.000001", unfurls=preview)
+    assert missing.value.response["error"] == "cannot_find_message"
+    bad = {"https://bot.example.com/orders/x": {"blocks": [{"type": "section"}]}}
+    with pytest.raises(SlackApiError) as invalid:
+        client.chat_unfurl(channel="C_SUPPORT", ts=posted["ts"], unfurls=bad)
+    assert invalid.value.response["error"] == "invalid_blocks"
+    with pytest.raises(SlackApiError) as source:
+        client.chat_unfurl(unfurl_id="U1", source="elsewhere", unfurls=preview)
+    assert source.value.response["error"] == "invalid_source"
