@@ -205,6 +205,15 @@ class FakeSlack(Readback):
             self._ws.files[file_id] = obj
             return public_file(obj)
 
+    def say(self, user_id: str, channel: str, text: str) -> str:
+        """A person's message in a channel (what they type in Slack); its ts."""
+        with self._ws.lock:
+            self._ws.member(user_id)
+            ts = self._ws.next_ts()
+            msg = {"type": "message", "user": user_id, "text": text, "ts": ts}
+            self._ws.store(self._ws.resolve_channel(channel), msg, None)
+            return ts
+
     def fail_next(
         self,
         method: str,

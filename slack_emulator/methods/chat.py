@@ -211,6 +211,13 @@ def unfurl(ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
             errors=errors,
             response_metadata={"messages": blockkit.as_slack_messages(errors)},
         )
+    channel, ts = param(p, "channel"), param(p, "ts")
+    if unfurl_id and "." in unfurl_id and not (channel and ts):
+        channel, _, rest = unfurl_id.partition(".")
+        ts = rest.rsplit(".unfurl", 1)[0]
+    message = ws.messages.get(channel or "", {}).get(ts or "")
+    if message is not None:  # shown under the message, as Slack does
+        message.setdefault("unfurls", {}).update(deepcopy(unfurls))
     return {}
 
 

@@ -69,3 +69,46 @@ def test_app_home_and_a_reminder_job_as_of_a_date(person: Person) -> None:
     digest = person.message_with("Xây dựng Minh Anh")
     assert "7" in digest.inner_text()
     person.shot("reminder-digest")
+
+
+def test_the_lookup_shortcut_and_an_order_link_previewed(person: Person) -> None:
+    import re
+
+    person.act_as(SUPPORT)
+    person.open_channel("support")
+    # The lightning-bolt menu's "Tra cứu khách hàng": a modal with a type-ahead customer select.
+    person.page.get_by_test_id("shortcut").click()
+    modal = person.modal("Tra cứu khách hàng")
+    modal.get_by_label("Khách hàng").fill("hoang long")
+    person.page.get_by_role("option", name=re.compile("Hoàng Long")).first.click()
+    person.page.wait_for_function(
+        "() => document.querySelector('[data-testid=modal]').innerText.includes('0109876557')"
+    )
+    card = person.modal("Tra cứu khách hàng").inner_text()
+    assert "Mua gói lưu trữ dữ liệu" in card  # the card's action, in the modal
+    person.shot("lookup-shortcut")
+    person.page.locator("[data-testid=modal] button", has_text="Mua gói lưu trữ dữ liệu").click()
+    order_form = person.modal("Mua gói lưu trữ")
+    order_form.get_by_label("Email nhận hóa đơn").fill("ketoan@hoanglong.vn")
+    person.submit()
+    # The order form was pushed on top of the lookup: placed, it leaves the lookup below.
+    person.page.locator("[data-testid=modal][data-callback-id=storage_order]").wait_for(
+        state="detached"
+    )
+    person.page.get_by_test_id("modal-close").click()
+    person.modal_closed()
+
+    # The order message lands in the DM (a shortcut has no channel); its link, pasted in
+    # #support, is previewed without the invoice email.
+    person.open_channel("MISA Store · Tin nhắn")
+    message = person.message_with("Đơn hàng LT")
+    url = message.locator("button", has_text="Mở trang đơn hàng").get_attribute("data-url")
+    assert url and "/orders/" in url
+    person.open_channel("support")
+    person.send(f"Khách cần link này: {url}")
+    preview = person.page.locator("[data-testid=unfurl]").first
+    preview.wait_for()
+    shown = preview.inner_text()
+    assert "Đơn hàng LT" in shown and "chờ thanh toán" in shown
+    assert "ketoan@hoanglong.vn" not in shown
+    person.shot("link-preview")

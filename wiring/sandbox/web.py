@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from bot.reminders import JOB_NAMES
 from bot.scheduler import run_job
 from bot.services import Services
+from handlers.ids import ShortcutCallback
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack, SubmissionBlocked
 from wiring.sandbox.mailbox import Mailbox
@@ -119,6 +120,22 @@ class Sandbox:
             assert url is not None
             httpx.post(url, json={"text": response.text}, timeout=10)
         return {"status": response.status_code}
+
+    def say(self, user: str, channel: str, text: str) -> dict[str, Any]:
+        """A message typed in a channel; links to the bot's order pages are previewed by the
+        bot, as Slack asks it to (`link_shared` → `chat.unfurl`)."""
+        ts = self.fake.say(user, channel, text)
+        base = self.services.settings.public_base_url or ""
+        links = [
+            word.strip("<>") for word in text.split() if base and word.strip("<>").startswith(base)
+        ]
+        if links:
+            self.people.link_shared(links, channel=channel, message_ts=ts, user_id=user)
+        return {"ts": ts}
+
+    def shortcut(self, user: str) -> dict[str, Any]:
+        """The lightning-bolt menu's "Tra cứu khách hàng" (global shortcut `lookup`)."""
+        return {"status": self.people.shortcut(ShortcutCallback.LOOKUP, user_id=user).status_code}
 
     def action(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"block_id": body.get("block_id"), "user_id": user}
@@ -247,6 +264,12 @@ def routes(sandbox: Sandbox) -> list[Route | Mount]:
             raise _BadRequest("unknown channel")
         return channel
 
+    def channel_of_body(body: dict[str, Any], user: str) -> str:
+        channel = str(body.get("channel", ""))
+        if channel not in {c.channel_id for c in CHANNELS} | {"D" + user}:
+            raise _BadRequest("unknown channel")
+        return channel
+
     return [
         Route("/sandbox", page),
         Route(
@@ -256,6 +279,18 @@ def routes(sandbox: Sandbox) -> list[Route | Mount]:
         Route(
             "/sandbox/api/command",
             api(lambda r, b: sandbox.command(person(r, b), b["channel"], b["text"])),
+            methods=["POST"],
+        ),
+        Route(
+            "/sandbox/api/say",
+            api(
+                lambda r, b: sandbox.say(person(r, b), channel_of_body(b, person(r, b)), b["text"])
+            ),
+            methods=["POST"],
+        ),
+        Route(
+            "/sandbox/api/shortcut",
+            api(lambda r, b: sandbox.shortcut(person(r, b))),
             methods=["POST"],
         ),
         Route(

@@ -170,7 +170,8 @@ function renderElement(element, block, ctx, id) {
         if (element.url) window.open(element.url, "_blank", "noopener");
         sendAction(ctx, block, element, element.value !== undefined ? { value: element.value } : {});
       };
-      return el("button", { ...attrs, type: "button", class: element.style || "", onclick: () => confirmThen(element.confirm, go) },
+      const link = element.url ? { "data-url": element.url } : {};
+      return el("button", { ...attrs, ...link, type: "button", class: element.style || "", onclick: () => confirmThen(element.confirm, go) },
         plainText(element.text));
     }
     case "image":
@@ -393,12 +394,14 @@ function renderMessage(message, replies) {
   const thread = replies && replies.length
     ? el("div", { class: "thread", "data-testid": "thread" }, replies.map((r) => renderMessage(r, [])))
     : null;
+  const unfurls = Object.values(message.unfurls || {}).map((preview) =>
+    el("div", { class: "unfurl", "data-testid": "unfurl" }, renderBlocks(preview.blocks || [], ctx)));
   return el("article", { class: `message${message.ephemeral ? " ephemeral" : ""}`, "data-testid": "message", "data-ts": message.ts },
     el("div", { class: "avatar" }, author.slice(0, 1)),
     el("div", {},
       el("div", { class: "meta" }, el("strong", {}, author), time, message.edited ? " (đã sửa)" : ""),
       message.ephemeral ? el("div", { class: "ephemeral-note" }, "Chỉ bạn thấy tin nhắn này") : null,
-      body, files, thread));
+      body, unfurls, files, thread));
 }
 
 function renderMessages(messages) {
@@ -606,17 +609,20 @@ $("composer").addEventListener("keydown", (event) => {
   }
 });
 
+$("shortcut").addEventListener("click", async () => {
+  await api("shortcut", {});
+});
+
 $("composer-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = $("composer").value.trim();
   if (!text) return;
-  if (!text.startsWith("/")) {
-    notice("Sandbox chỉ nhận lệnh, ví dụ /misa help.");
-    return;
-  }
   notice("");
   $("composer").value = "";
-  await api("command", { channel: channelFor(state.place), text });
+  // A slash command goes to the bot; anything else is a message in the channel (a link to an
+  // order page in it is previewed by the bot).
+  if (text.startsWith("/")) await api("command", { channel: channelFor(state.place), text });
+  else await api("say", { channel: channelFor(state.place), text });
 });
 
 $("jobs").addEventListener("submit", async (event) => {
