@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.authz import Authorizer, Permission, Role
 from bot.errors import InvalidFields, InvalidInput, NotAuthorized, NotEligible, NotFound
+from bot.home_refresh import refresh_home
 from bot.outbox import enqueue
 from bot.outbox_messages import OrderChanged, OrderEmail
 from bot.services import Services
@@ -157,6 +158,7 @@ def cancel_order(
         )
         changed = OrderChanged(order_id=order_id, event="cancelled")
         enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order_id}")
+        refresh_home(session, (order.placed_by,), now)
         session.expire_all()
         view = order_view(orders_repo.get(session, order_id))
     services.outbox.wake()

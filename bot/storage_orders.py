@@ -19,6 +19,7 @@ from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
 from bot.customers import parse_tax_code as parse_tax
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
+from bot.home_refresh import refresh_home
 from bot.logs import bind
 from bot.outbox import enqueue
 from bot.outbox_messages import OrderEmail, OrderPlaced
@@ -312,6 +313,7 @@ def _place_once(
         )
         for message in (OrderPlaced(order_id=order.id), OrderEmail(order_id=order.id)):
             enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{order.id}")
+        refresh_home(session, (command.placed_by,), now)  # "my orders" on their Home tab
         order_id = order.id
     services.outbox.wake()
     return order_id, True

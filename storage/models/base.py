@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, MetaData, func
@@ -29,8 +29,17 @@ class Base(DeclarativeBase):
     }
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Timestamps:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    # Written by the application to the microsecond (SQLite's CURRENT_TIMESTAMP has whole
+    # seconds, so changes within one second would tie); the server default stays for rows
+    # written by hand.
+    created_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=_utc_now, server_default=func.now()
+    )
     updated_at: Mapped[datetime] = mapped_column(
-        UtcDateTime, server_default=func.now(), onupdate=func.now()
+        UtcDateTime, default=_utc_now, server_default=func.now(), onupdate=_utc_now
     )
