@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 
 from bot.errors import AlreadyDecided, DomainError
 from bot.i18n import Translator
+from bot.logs import current_request_id
 from handlers.blocks.approvals import already_decided_text
 from handlers.blocks.kit import escape
 from handlers.replies import tell
@@ -40,8 +41,9 @@ def refusal_text(t: Translator, error: DomainError, tz: tzinfo) -> str:
 
 
 def _reference(exc: BaseException, where: str) -> str:
-    """Log the surprise with a short reference the person can quote to support."""
-    ref = secrets.token_hex(3).upper()
+    """Log the surprise with a short reference the person can quote to support: the request's
+    id, which every log line of that request carries (LOG_FORMAT=json: `request_id`)."""
+    ref = (current_request_id() or secrets.token_hex(6)).upper()
     log.error("unexpected error ref=%s in %s", ref, where, exc_info=exc)
     return ref
 

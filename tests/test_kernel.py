@@ -99,3 +99,14 @@ def test_a_surprise_gets_a_reference(caplog: pytest.LogCaptureFixture) -> None:
 def test_a_plain_domain_error_is_never_unexpected() -> None:
     call = submit(DomainError("error.generic"), NOTICE)
     assert call["view"]["notice"] == Translator("vi")("error.generic")
+
+
+def test_the_reference_of_a_surprise_is_the_request_id() -> None:
+    """The reference a person quotes finds every log line of their request."""
+    from bot.i18n import Translator
+    from bot.logs import bound
+    from handlers.errors import unexpected_text
+
+    with bound(request_id="0a1b2c3d4e5f"):
+        text = unexpected_text(Translator("vi"), RuntimeError("boom"), "a test")
+    assert "0A1B2C3D4E5F" in text
