@@ -287,6 +287,62 @@ def qr_files(fake: FakeSlack, order_no: str) -> list[Any]:
     return [f for f in fake.uploaded_files() if order_no in f.title]
 
 
+def test_approvers_slack_cannot_list_are_refused_until_it_can(
+    slack: SignedSlack,
+    fake_slack: FakeSlack,
+    services: Services,
+    db: Database,
+    sqlite_only: None,
+) -> None:
+    """(First in the module: the bot remembers a group's members for a minute once Slack has
+    listed them, and the other cases would have it listed.)
+
+    An approver known only through the user group: while Slack can't list its members the
+    click is refused and the request stays pending (fail closed, not remembered); once Slack
+    answers (after a 429) the approval goes through, and its messages arrive once despite
+    faults on the documents' upload, the message update and the requester's DM."""
+    fake = fake_slack
+    quiet(db)
+    mark = fake.mark()
+    fake.fail_next("files.completeUploadExternal", status=503, times=DOWN)
+    # Slack can't list the group from before the request exists: the requester's Home tab,
+    # republished with it, asks too and must not leave the members remembered.
+    fake.fail_next("usergroups.users.list", status=500, times=1000)
+    request = pending_request(services, PUBLIC, f"faults-approvers:{next(_keys)}")
+    message = fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.ok and c.params.get("channel") == APPROVALS and request.code in str(c.params),
+        after=mark,
+    )
+    approval = fake.message(APPROVALS, message.response["ts"])
+    quiet(db)
+    for fault in ({"status": 500, "times": DOWN}, {"delay": SLOW}):
+        fake.pending_faults(clear=True)
+        fake.fail_next("usergroups.users.list", **fault)
+        posts = len(fake.responses)
+        slack.click(approval, "license.approve", user_id=BOSS2)
+        assert "không có quyền duyệt" in told(fake, BOSS2, posts)
+        with db.session() as session:
+            assert session.get(LicenceRequest, request.id).status == "pending"
+    inject(fake, "usergroups.users.list", "429")
+    inject(fake, "chat.update", "reset")
+    inject(fake, "conversations.open", "503")
+    slack.click(approval, "license.approve", user_id=BOSS2)
+    wait_until(lambda: "Đã duyệt" in texts(fake.message(APPROVALS, approval["ts"])), 20, "approved")
+    quiet(db)
+    with db.session() as session:
+        decided = session.get(LicenceRequest, request.id)
+        assert (decided.status, decided.decided_by) == ("approved", BOSS2)
+    in_thread = [f for f in fake.uploaded_files() if f.thread_ts == approval["ts"]]
+    assert len(in_thread) == 2
+    notices = [
+        c
+        for c in fake.calls[mark:]
+        if c.method == "chat.postMessage" and c.ok and c.params.get("channel") == f"D{LEAD}"
+    ]
+    assert len(notices) == 1
+
+
 @pytest.mark.parametrize("k", range(len(BLIPS)), ids=[f"round{k}" for k in range(len(BLIPS))])
 def test_a_storage_order_survives_faults_on_every_call(
     slack: SignedSlack, fake_slack: FakeSlack, smtp: SmtpSink, bot: BotProcess, db: Database, k: int
@@ -636,54 +692,6 @@ def test_documents_slack_will_not_hand_over(
         ack = submit_documents(slack, fake, view)
     assert ack["response_action"] == "update" and "YC" in texts(ack["view"])
     assert requests_count(db) == before + 1
-
-
-def test_approvers_slack_cannot_list_are_refused_until_it_can(
-    slack: SignedSlack,
-    fake_slack: FakeSlack,
-    services: Services,
-    db: Database,
-    sqlite_only: None,
-) -> None:
-    """An approver known only through the user group: while Slack can't list its members the
-    click is refused and the request stays pending (fail closed, not remembered); once Slack
-    answers (after a 429) the approval goes through, and its messages arrive once despite
-    faults on the documents' upload, the message update and the requester's DM."""
-    fake = fake_slack
-    quiet(db)
-    mark = fake.mark()
-    fake.fail_next("files.completeUploadExternal", status=503, times=DOWN)
-    request = pending_request(services, PUBLIC, f"faults-approvers:{next(_keys)}")
-    message = fake.wait_for(
-        "chat.postMessage",
-        lambda c: c.ok and c.params.get("channel") == APPROVALS and request.code in str(c.params),
-        after=mark,
-    )
-    approval = fake.message(APPROVALS, message.response["ts"])
-    for fault in ({"status": 500, "times": DOWN}, {"delay": SLOW}):
-        fake.fail_next("usergroups.users.list", **fault)
-        posts = len(fake.responses)
-        slack.click(approval, "license.approve", user_id=BOSS2)
-        assert "không có quyền duyệt" in told(fake, BOSS2, posts)
-        with db.session() as session:
-            assert session.get(LicenceRequest, request.id).status == "pending"
-    inject(fake, "usergroups.users.list", "429")
-    inject(fake, "chat.update", "reset")
-    inject(fake, "conversations.open", "503")
-    slack.click(approval, "license.approve", user_id=BOSS2)
-    wait_until(lambda: "Đã duyệt" in texts(fake.message(APPROVALS, approval["ts"])), 20, "approved")
-    quiet(db)
-    with db.session() as session:
-        decided = session.get(LicenceRequest, request.id)
-        assert (decided.status, decided.decided_by) == ("approved", BOSS2)
-    in_thread = [f for f in fake.uploaded_files() if f.thread_ts == approval["ts"]]
-    assert len(in_thread) == 2
-    notices = [
-        c
-        for c in fake.calls[mark:]
-        if c.method == "chat.postMessage" and c.ok and c.params.get("channel") == f"D{LEAD}"
-    ]
-    assert len(notices) == 1
 
 
 def test_nothing_crashed_and_nothing_was_given_up(bot: BotProcess, db: Database) -> None:
