@@ -63,10 +63,16 @@ def run_import(path: Path, home: Path, *, lang: str = "vi", timeout: float = 60)
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         timer = threading.Timer(timeout, process.kill)
         timer.start()
+        # The child's own high-water mark (VmHWM, reset at exec), read until it exits:
+        # ru_maxrss would also count the memory of the test process it was forked from.
+        peak_kib = [0]
+        watcher = threading.Thread(target=_watch_hwm, args=(process.pid, peak_kib), daemon=True)
+        watcher.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _usage = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
+        watcher.join()
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
@@ -75,8 +81,23 @@ def run_import(path: Path, home: Path, *, lang: str = "vi", timeout: float = 60)
             out.read(),
             err.read(),
             seconds,
-            usage.ru_maxrss / 1024,
+            peak_kib[0] / 1024,
         )
+
+
+def _watch_hwm(pid: int, peak_kib: list[int]) -> None:
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak_kib[0] = max(peak_kib[0], int(line.split()[1]))
+        if "State:\tZ" in text:  # exited, not yet reaped: its memory is gone
+            return
+        time.sleep(0.005)
 
 
 def csv_text(delimiter: str = ",") -> str:
@@ -331,5 +352,5 @@ def test_unreadable_file_gets_one_line_and_exit_code_2(
     assert len(lines) == 1, result.err[-2000:]
     assert lines[0].startswith("Error: ") and name in lines[0] and says in lines[0]
     assert result.seconds < 20
-    assert result.peak_mb < 250, result.peak_mb
+    assert 10 < result.peak_mb < 250, result.peak_mb  # measured, and bounded
     assert stored_names(tmp_path) == []
