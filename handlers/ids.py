@@ -243,4 +243,4 @@ class DecisionSource(StrEnum):
     PENDING = "pending"  # `/misa pending`
     LICENCE = "lookup"  # `/misa license <code>`
     HOME = "home_tab"  # the App Home tab
-    NOTICE = "notice"  # the requester's direct message about a returned request
+    NOTICE = "returned_dm"  # the requester's direct message about a returned request

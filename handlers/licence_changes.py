@@ -25,7 +25,12 @@ from handlers.blocks.approvals import changes_modal, returned_notice
 from handlers.blocks.igov import done_modal
 from handlers.blocks.kit import escape
 from handlers.context import Context
-from handlers.ids import LicenceChangesAction, LicenceChangesCallback, LicenceChangesInput
+from handlers.ids import (
+    DecisionSource,
+    LicenceChangesAction,
+    LicenceChangesCallback,
+    LicenceChangesInput,
+)
 from handlers.kernel import FormAnswers, Interaction, button, form
 from handlers.licence_request import request_view
 from handlers.metadata import ChangesFormState, RequestFormState, RequestRef
@@ -70,7 +75,7 @@ def on_edit(it: Interaction[RequestRef]) -> None:
 def on_withdraw(it: Interaction[RequestRef]) -> None:
     """`license.withdraw` (confirmed in Slack's dialog): only the requester, while open."""
     card = withdraw_request(it.services, request_id=it.meta.request_id, user=it.user)
-    if it.meta.source == "notice":
+    if it.meta.source == DecisionSource.NOTICE:
         text, blocks = returned_notice(it.t, card, it.services.settings.tz)
         it.reply(text, blocks)
     elif it.meta.source is None:
