@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import events
 from bot.authz import Authorizer, Permission
 from bot.errors import AlreadyDecided, DomainError, InvalidInput, NotAuthorized, NotFound
 from bot.home_refresh import refresh_home
@@ -20,7 +21,7 @@ from bot.licence_cards import (
     RequestCard,
     request_card,
 )
-from bot.licences import load_request
+from bot.licences import load_request, publish_request_event
 from bot.outbox import enqueue
 from bot.outbox_messages import ApprovalUpdate, RequesterNotice
 from bot.services import Services
@@ -151,6 +152,8 @@ def decide(
         )
         refresh_home(session, (request.requested_by, actor), now)
         enqueue_order_update(session, request.igov_order_id, now)
+        event = events.REQUEST_APPROVED if approve else events.REQUEST_REJECTED
+        publish_request_event(services, session, request.id, event, now)
         request_id = request.id
     services.outbox.wake()
     return load_request(services, request_id)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.catalog import DEFAULT_STORAGE_PACKAGES, StoragePackage
 from bot.igov_catalogue import CatalogueError, load_catalogue
 from bot.subscriptions import GRACE_DAYS
+from bot.webhook_endpoints import WebhookEndpoint
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # Slack ids are upper-case letters and digits (an underscore is let through for test ids); a
@@ -126,6 +127,10 @@ class Settings(BaseSettings):
     log_format: str = "text"
     metrics_enabled: bool = True
     ready_outbox_max_age_seconds: int = Field(default=900, ge=1)
+    # Outbound events (bot/events.py): a JSON list of {"url", "secret", "events"}; how long
+    # one delivery may take before it is retried.
+    webhook_endpoints: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=120)
 
     @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod
@@ -220,6 +225,34 @@ class Settings(BaseSettings):
             raise ValueError("at least one storage package is needed")
         if len({p.code for p in value}) != len(value):
             raise ValueError("package codes must be unique")
+        return value
+
+    @field_validator("webhook_endpoints", mode="before")
+    @classmethod
+    def _endpoints_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"is not JSON ({exc.msg} at character {exc.pos})") from None
+        shape = 'must be a JSON list of {"url": …, "secret": "whsec_…", "events": […]}'
+        if not isinstance(value, list):
+            raise ValueError(shape)
+        for number, endpoint in enumerate(value, start=1):
+            if not isinstance(endpoint, dict):
+                raise ValueError(f"endpoint {number}: {shape}")
+            missing = [key for key in ("url", "secret") if not endpoint.get(key)]
+            unknown = sorted(set(endpoint) - {"url", "secret", "events"})
+            if missing or unknown:
+                what = f"{missing[0]} is missing" if missing else f"unknown key {unknown[0]!r}"
+                raise ValueError(f"endpoint {number}: {what}")
+        return value
+
+    @field_validator("webhook_endpoints")
+    @classmethod
+    def _unique_endpoints(cls, value: list[WebhookEndpoint]) -> list[WebhookEndpoint]:
+        if len({e.url for e in value}) != len(value):
+            raise ValueError("each url may appear once")
         return value
 
     @field_validator("expiry_reminder_days", "deletion_warning_days", mode="before")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import events
 from bot.authz import Authorizer, Permission
 from bot.customers import parse_email, parse_phone
 from bot.documents import Document, DocumentKind
@@ -43,6 +45,7 @@ from storage import models
 from storage.db import Conflict
 from storage.repositories import audit
 from storage.repositories import licences as repo
+from storage.repositories import storage_orders as orders_repo
 
 PRODUCT = "IGOV"
 REQUEST_TYPE_GRANT = "grant"  # "Cấp": the only request type of an add-on purchase
@@ -311,9 +314,28 @@ def _save(
     )
     message = ApprovalPost(request_id=request.id)
     enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{request.id}")
+    publish_request_event(services, session, request.id, events.REQUEST_SUBMITTED, now)
     enqueue_order_update(session, order.id, now)
     refresh_home(session, (request.requested_by,), now)
     return request.id
+
+
+def publish_request_event(
+    services: Services, session: Session, request_id: int, event_type: str, now: datetime
+) -> None:
+    """The licence request event `event_type`, with its modules and quantities."""
+    endpoints = services.settings.webhook_endpoints
+    if not events.subscribed(endpoints, event_type):
+        return
+    request = repo.get_request(session, request_id)
+    assert request is not None
+    subscription = request.igov_order.subscription_id
+    card = orders_repo.subscription_with_customer(session, subscription) if subscription else None
+    extra = {}
+    if event_type != events.REQUEST_REJECTED:
+        extra["modules"] = events.granted_modules(request.modules)
+    data = events.request_data(request, card.contract_no if card else None, **extra)
+    events.publish(session, endpoints, event_type, request.code, data, now=now)
 
 
 def module_rows(valid: ValidRequest) -> list[dict[str, Any]]:

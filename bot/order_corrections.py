@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import events
 from bot.authz import Authorizer, Permission, Role
 from bot.errors import InvalidFields, InvalidInput, NotAuthorized, NotEligible, NotFound
 from bot.home_refresh import refresh_home
@@ -158,6 +159,9 @@ def cancel_order(
         )
         changed = OrderChanged(order_id=order_id, event="cancelled")
         enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order_id}")
+        endpoints = services.settings.webhook_endpoints
+        data = events.order_data(order)
+        events.publish(session, endpoints, events.ORDER_CANCELLED, order.order_no, data, now=now)
         refresh_home(session, (order.placed_by,), now)
         session.expire_all()
         view = order_view(orders_repo.get(session, order_id))

@@ -9,6 +9,7 @@ fit its type cannot be delivered by retrying, so the worker gives it up (and log
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
@@ -296,3 +297,25 @@ class HomeRefresh(Message):
 
     kind = "home.refresh"
     user_id: str
+
+
+# Outbound events (bot/events.py decides them, handlers/webhooks.py delivers them).
+
+
+class WebhookEvent(Message):
+    """One event for one endpoint (by URL; its secret stays in the settings), signed when sent.
+
+    `event_id` is the `webhook-id`: the same on every endpoint and every retry."""
+
+    kind = "webhook.event"
+    event_id: str
+    endpoint: str
+    type: str
+    timestamp: datetime
+    data: dict[str, Any]
+
+    def body(self) -> str:
+        """The JSON body, the same bytes on every attempt."""
+        stamp = self.timestamp.isoformat().replace("+00:00", "Z")
+        event = {"type": self.type, "timestamp": stamp, "data": self.data}
+        return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot import events
 from bot.authz import Authorizer, Permission
 from bot.banks import bank_name
 from bot.errors import AlreadyDecided, InvalidInput, NotEligible, NotFound
@@ -175,7 +176,15 @@ def _keepable(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datetime) -> bool:
+def _pay(
+    services: Services,
+    session: Session,
+    order: StorageOrder,
+    *,
+    via: str,
+    by: str,
+    now: datetime,
+) -> bool:
     """awaiting_payment → paid and the subscription archived; False if someone was first."""
     until = storage_until(order.subscription.expires_on, order.term_months, order.quantity)
     if not orders_repo.mark_paid(session, order.id, at=now, via=via, by=by, storage_until=until):
@@ -197,6 +206,10 @@ def _pay(session: Session, order: StorageOrder, *, via: str, by: str, now: datet
     paid_email = PaidEmail(order_id=order.id)
     enqueue(session, paid_email, now=now, dedupe_key=f"{paid_email.kind}:{order.id}")
     refresh_home(session, (order.placed_by,), now)
+    # AMIS keeps the account's data read-only until `storage_until` (its last day).
+    data = events.order_data(order, storage_until=until.isoformat(), paid_via=via)
+    endpoints = services.settings.webhook_endpoints
+    events.publish(session, endpoints, events.ORDER_PAID, order.order_no, data, now=now)
     return True
 
 
@@ -249,7 +262,7 @@ def _receive_once(services: Services, transfer: BankTransfer, now: datetime) -> 
         else:
             outcome, order = _classify(services, session, transfer)
         paying = order is not None and outcome in (TransferOutcome.PAID, TransferOutcome.OVERPAID)
-        if paying and not _pay(session, order, via="transfer", by="bank", now=now):
+        if paying and not _pay(services, session, order, via="transfer", by="bank", now=now):
             outcome = TransferOutcome.ALREADY_PAID
         record = orders_repo.add_transaction(
             session,
@@ -291,7 +304,7 @@ def mark_paid(
             raise AlreadyDecided("payment.already_paid", order_no=order.order_no)
         if order.status != OrderStatus.AWAITING_PAYMENT.value:
             raise NotEligible("payment.not_open", order_no=order.order_no)
-        if not _pay(session, order, via="manual", by=user_id, now=now):
+        if not _pay(services, session, order, via="manual", by=user_id, now=now):
             raise AlreadyDecided("payment.already_paid", order_no=order.order_no)
     services.outbox.wake()
 

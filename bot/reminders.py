@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.events import DATA_DELETED, ORDER_EXPIRED, publish, subscribed
 from bot.outbox import enqueue
 from bot.outbox_messages import (
     AccountItem,
@@ -32,6 +33,7 @@ from bot.outbox_messages import (
     SweepReportMessage,
 )
 from bot.subscriptions import GRACE_DAYS, Product, deletion_date
+from bot.webhook_endpoints import WebhookEndpoint
 from storage.db import Database
 from storage.repositories import audit as audit_repo
 from storage.repositories import reminders as repo
@@ -67,6 +69,7 @@ class ReminderConfig:
     sweep_lookback_days: int = 90
     approval_hours: int = 24
     payment_days: int = 3
+    webhook_endpoints: tuple[WebhookEndpoint, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReminderConfig:
@@ -82,6 +85,7 @@ class ReminderConfig:
             sweep_lookback_days=settings.deletion_sweep_lookback_days,
             approval_hours=settings.approval_reminder_hours,
             payment_days=settings.payment_reminder_days,
+            webhook_endpoints=tuple(settings.webhook_endpoints),
         )
 
 
@@ -196,6 +200,7 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
     """Close overdue storage orders, then mark due accounts data-deleted; report to support."""
     outcome = JobOutcome(DELETION_SWEEP, run.at)
     first, last = sweep_window(run.today, config.sweep_lookback_days)
+    endpoints = config.webhook_endpoints
     with db.session() as session:
         repo.lock_job(session, DELETION_SWEEP)
         # Orders first: an order past its deadline no longer holds its account's deletion.
@@ -218,7 +223,14 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
                 now=run.now,
                 dedupe_key=dedupe_key(DELETION_SWEEP, f"order-{order.id}", run.today),
             )
+            data = _expired_order_data(order)
+            publish(session, endpoints, ORDER_EXPIRED, order.order_no, data, now=run.now)
         deleted = repo.delete_due(session, first_expiry=first, last_expiry=last, today=run.today)
+        if deleted and subscribed(endpoints, DATA_DELETED):
+            for account in repo.iter_deleted_on(session, first, last, run.today):
+                data = _deleted_data(account, run.today)
+                subject = f"subscription-{account.subscription_id}"
+                publish(session, endpoints, DATA_DELETED, subject, data, now=run.now)
         held = repo.held_accounts(session, last_expiry=last, today=run.today)
         outcome.due = deleted
         outcome.facts = {"deleted": deleted, "held": len(held), "orders_expired": len(closed)}
@@ -235,6 +247,26 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
         key = dedupe_key(DELETION_SWEEP, config.support_channel or "", run.today)
         _claim(session, outcome, run, report, key)
     return outcome
+
+
+def _expired_order_data(row: Any) -> dict[str, Any]:
+    return {
+        "order_no": row.order_no,
+        "tax_code": row.tax_code,
+        "contract_no": row.contract_no,
+        "product": row.product,
+        "payment_deadline": row.payment_deadline.isoformat(),
+    }
+
+
+def _deleted_data(row: Any, today: date) -> dict[str, Any]:
+    return {
+        "contract_no": row.contract_no,
+        "tax_code": row.tax_code,
+        "product": row.product,
+        "expires_on": row.expires_on.isoformat(),
+        "deleted_on": today.isoformat(),
+    }
 
 
 def _order_line(row: Any) -> OrderLine:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
+from bot import events
 from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
 from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
@@ -313,10 +314,30 @@ def _place_once(
         )
         for message in (OrderPlaced(order_id=order.id), OrderEmail(order_id=order.id)):
             enqueue(session, message, now=now, dedupe_key=f"{message.kind}:{order.id}")
+        _publish_placed(services, session, order, now)
         refresh_home(session, (command.placed_by,), now)  # "my orders" on their Home tab
         order_id = order.id
     services.outbox.wake()
     return order_id, True
+
+
+def _publish_placed(
+    services: Services, session: Session, order: StorageOrder, now: datetime
+) -> None:
+    endpoints = services.settings.webhook_endpoints
+    if not events.subscribed(endpoints, events.ORDER_PLACED):
+        return
+    placed = orders_repo.get(session, order.id)
+    assert placed is not None
+    data = events.order_data(
+        placed,
+        package_code=placed.package_code,
+        term_months=placed.term_months,
+        quantity=placed.quantity,
+        total=placed.total,
+        payment_deadline=placed.payment_deadline.isoformat(),
+    )
+    events.publish(session, endpoints, events.ORDER_PLACED, placed.order_no, data, now=now)
 
 
 def find_order_no(text: str) -> str | None:

@@ -38,6 +38,7 @@ from handlers import (
     outbox_reports,
     reminders,
     storage_order,
+    webhooks,
 )
 from handlers.context import Context
 from handlers.directory import SlackGroups
@@ -64,6 +65,7 @@ FLOWS: tuple[Any, ...] = (
     lookup,
     lookup_shortcut,
     link_previews,
+    webhooks,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.
