@@ -88,6 +88,13 @@ STORED: dict[str, dict[str, Any]] = {
         "since": "2026-06-11T09:30:00+07:00",
     },
     "home.refresh": {"user_id": "U0LAN"},
+    "webhook.event": {
+        "event_id": "msg_0b1f6c3e9a7d4e58b2c4f1a0d9e8c7b6",
+        "endpoint": "https://amis.example.vn/hooks",
+        "type": "storage_order.paid",
+        "timestamp": "2026-06-11T02:30:00Z",
+        "data": {"order_no": "LT260611ABCDEF", "tax_code": "0100109106"},
+    },
 }
 PRODUCT_KINDS = {k for k, t in m.Message.types.items() if t.__module__ == m.__name__}
 
@@ -136,3 +143,16 @@ def test_a_kind_is_defined_once() -> None:
         class AnotherPlaced(m.Message):
             kind: ClassVar[str] = "storage_order.placed"
             order_id: int
+
+
+def test_an_event_body_is_the_same_bytes_after_a_round_trip() -> None:
+    event = m.WebhookEvent.from_payload(STORED["webhook.event"])
+    again = m.WebhookEvent.from_payload(event.to_payload())
+    assert (
+        again.body()
+        == event.body()
+        == (
+            '{"type":"storage_order.paid","timestamp":"2026-06-11T02:30:00Z",'
+            '"data":{"order_no":"LT260611ABCDEF","tax_code":"0100109106"}}'
+        )
+    )
