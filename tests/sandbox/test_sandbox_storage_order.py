@@ -1,7 +1,8 @@
 """The storage package procedure (seed 000), clicked through in the sandbox's page in headless
 Chromium: look up, refusal for an active account, the order form with a quantity change and a
 bad email fixed, the order message with its QR in the thread, the customer's email in the
-inbox, a bank transfer on the order page, the message updated to paid."""
+inbox, a bank transfer on the order page, the message updated to paid, and the outbound
+events the sandbox's receiver verified."""
 
 from __future__ import annotations
 
@@ -107,6 +108,22 @@ def test_storage_package_order_end_to_end(sandbox: SandboxProcess, browser: Any)
         arg=order_no,
     )
     person.shot("order-paid")
+
+    # The outbound events: placed, then paid, each signed, delivered and verified by the
+    # sandbox's receiver.
+    page.get_by_test_id("events-tab").click()
+    for event_type in ("storage_order.placed", "storage_order.paid"):
+        event = page.locator("[data-testid=events] [data-testid=event]", has_text=event_type)
+        event = event.filter(has_text=order_no).first
+        event.wait_for()
+        page.wait_for_function(
+            "t => [...document.querySelectorAll('[data-testid=event]')].some(e => "
+            "e.innerText.includes(t) && e.innerText.includes('đã kiểm tra chữ ký'))",
+            arg=event_type,
+        )
+        assert "đã gửi" in event.get_by_test_id("event-status").inner_text()
+        assert '"tax_code": "0109876557"' in event.get_by_test_id("event-body").inner_text()
+    person.shot("outbound-events")
     assert errors == []
 
 

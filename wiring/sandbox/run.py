@@ -17,8 +17,9 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.repositories import outbox as outbox_repo
 from wiring.http import BodyGuard
-from wiring.sandbox import bank
+from wiring.sandbox import bank, events
 from wiring.sandbox.demo_data import load_demo_data
+from wiring.sandbox.events import EventReceiver, new_secret
 from wiring.sandbox.mailbox import Mailbox
 from wiring.sandbox.web import UPLOAD_PATH, Sandbox, routes
 from wiring.sandbox.workspace import Secrets, emulator, sandbox_settings
@@ -37,12 +38,14 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
     mailbox = Mailbox().start()
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     public_url = f"http://{shown_host}:{port}"
+    receiver = EventReceiver(new_secret())
     settings = sandbox_settings(
         keys,
         api_url=fake.api_url,
         public_url=public_url,
         smtp_url=mailbox.url,
         database_url=database_url,
+        webhook_endpoints=[receiver.endpoint(public_url)],
     )
     configure_logging(settings)
     where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
@@ -63,8 +66,9 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
 
     runtime = build_runtime(settings, with_scheduler=True)
     people = SignedSlack(f"{public_url}/slack/events", keys.signing_secret, fake)
-    sandbox = Sandbox(fake, people, mailbox, runtime.services)
+    sandbox = Sandbox(fake, people, mailbox, runtime.services, receiver)
     runtime.web.router.routes.extend(routes(sandbox))
+    runtime.web.router.routes.extend(events.routes(receiver))
     runtime.web.router.routes.extend(bank.routes(settings, runtime.services.db))
     runtime.web.user_middleware.insert(0, Middleware(bank.OrderPagePanel))
     # Documents uploaded from the browser may be as large as a licence request allows.

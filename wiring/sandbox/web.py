@@ -25,6 +25,7 @@ from bot.services import Services
 from handlers.ids import ShortcutCallback
 from slack_emulator import FakeSlack
 from slack_emulator.people import SignedSlack, SubmissionBlocked
+from wiring.sandbox.events import EventReceiver
 from wiring.sandbox.mailbox import Mailbox
 from wiring.sandbox.workspace import CHANNELS, PEOPLE
 
@@ -51,12 +52,18 @@ class Sandbox:
     services."""
 
     def __init__(
-        self, fake: FakeSlack, people: SignedSlack, mailbox: Mailbox, services: Services
+        self,
+        fake: FakeSlack,
+        people: SignedSlack,
+        mailbox: Mailbox,
+        services: Services,
+        receiver: EventReceiver | None = None,
     ) -> None:
         self.fake = fake
         self.people = people
         self.mailbox = mailbox
         self.services = services
+        self.receiver = receiver
         self.user_ids = {p.user_id for p in PEOPLE}
 
     # -- what a person sees -------------------------------------------------------------------
@@ -79,6 +86,7 @@ class Sandbox:
             "modal": modal,
             "home": self.fake.home_view(user),
             "emails": self.mailbox.emails(),
+            "events": self.receiver.events(self.services.db) if self.receiver else None,
         }
 
     def _shown(self, message: dict[str, Any]) -> dict[str, Any]:

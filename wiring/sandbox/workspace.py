@@ -78,7 +78,13 @@ def default_database_url(data_dir: Path) -> str:
 
 
 def sandbox_settings(
-    keys: Secrets, *, api_url: str, public_url: str, smtp_url: str, database_url: str | None
+    keys: Secrets,
+    *,
+    api_url: str,
+    public_url: str,
+    smtp_url: str,
+    database_url: str | None,
+    webhook_endpoints: list[dict[str, Any]] | None = None,
 ) -> Settings:
     """The configured settings with everything Slack, bank and mail replaced by the sandbox's."""
     base = load_settings()
@@ -107,6 +113,8 @@ def sandbox_settings(
         "bank_account_name": BANK_ACCOUNT_NAME,
         "payment_webhook_secret": keys.webhook_secret,
         "smtp_url": smtp_url,
+        # Outbound events go to the sandbox's own receiver, never to configured endpoints.
+        "webhook_endpoints": webhook_endpoints or [],
     }
     return load_settings(**overrides)  # what is given here wins over the environment and .env
 

@@ -512,7 +512,10 @@ function renderModal(modal) {
   layer.hidden = false;
 }
 
-// -- inbox and home -------------------------------------------------------------------------
+// -- inbox, outbound events and home ---------------------------------------------------------
+
+const PANELS = ["home", "inbox", "events"];
+const EVENT_STATUS = { sent: "đã gửi", pending: "đang chờ gửi lại", dead: "bỏ cuộc", dropped: "đã hủy" };
 
 function renderInbox(emails) {
   $("inbox-count").textContent = emails.length ? `(${emails.length})` : "";
@@ -526,6 +529,27 @@ function renderInbox(emails) {
       el("header", {}, el("strong", { "data-testid": "email-subject" }, mail.subject), `Tới: ${mail.to} · Từ: ${mail.from}${mail.date ? ` · ${mail.date}` : ""}`,
         mail.attachments.length ? el("div", {}, `📎 ${mail.attachments.join(", ")}`) : null),
       el("iframe", { sandbox: "", srcdoc: mail.html || `<pre>${escapeHtml(mail.text)}</pre>`, title: mail.subject }))));
+}
+
+function renderEvents(sent) {
+  const events = sent ? sent.events : [];
+  $("events-count").textContent = events.length ? `(${events.length})` : "";
+  const box = $("events");
+  const intro = el("p", { class: "empty" }, "Sự kiện ký theo Standard Webhooks, gửi tới bộ nhận của sandbox (nó kiểm tra chữ ký)."
+    + (sent && sent.refused ? ` Chữ ký sai: ${sent.refused}.` : ""));
+  if (!events.length) {
+    box.replaceChildren(intro, el("p", { class: "empty" }, "Chưa có sự kiện nào được gửi."));
+    return;
+  }
+  box.replaceChildren(intro, ...events.map((event) =>
+    el("article", { class: "email", "data-testid": "event" },
+      el("header", {},
+        el("strong", { "data-testid": "event-type" }, event.type),
+        `${event.id} · ${event.time} · `,
+        el("span", { "data-testid": "event-status" }, EVENT_STATUS[event.status] || event.status),
+        event.received ? " · ✅ bộ nhận đã kiểm tra chữ ký" : "",
+        event.error ? el("div", {}, `⚠️ ${event.error} (lần ${event.attempts})`) : null),
+      el("pre", { class: "event-body", "data-testid": "event-body" }, JSON.stringify(event.body, null, 2)))));
 }
 
 function renderHome(home) {
@@ -547,12 +571,13 @@ function show(place) {
   state.place = place;
   state.seen = {};
   for (const link of document.querySelectorAll(".sidebar a")) link.classList.toggle("active", link.dataset.channel === place);
-  const isChat = !["home", "inbox"].includes(place);
+  const isChat = !PANELS.includes(place);
   $("messages").hidden = !isChat;
   $("composer-form").hidden = !isChat;
   $("home").hidden = place !== "home";
   $("inbox").hidden = place !== "inbox";
-  const titles = { home: "MISA Store · Trang chủ", inbox: "Hộp thư khách hàng (SMTP sandbox)", dm: "MISA Store" };
+  $("events").hidden = place !== "events";
+  const titles = { home: "MISA Store · Trang chủ", inbox: "Hộp thư khách hàng (SMTP sandbox)", events: "Sự kiện gửi đi (webhook)", dm: "MISA Store" };
   $("title").textContent = titles[place] || `# ${CHANNELS[place].name}`;
   $("subtitle").textContent = place === "dm" ? "Tin nhắn trực tiếp với ứng dụng" : "";
   if (place === "home") api("home", {});
@@ -563,22 +588,23 @@ async function poll() {
   if (state.busy) return;
   state.busy = true;
   try {
-    const place = ["home", "inbox"].includes(state.place) ? `D${state.user}` : channelFor(state.place);
+    const place = PANELS.includes(state.place) ? `D${state.user}` : channelFor(state.place);
     const query = new URLSearchParams({ user: state.user, channel: place });
     const response = await fetch(`/sandbox/api/state?${query}`);
     if (!response.ok) return;
     const data = await response.json();
-    if (query.get("user") !== state.user || place !== channelFor(state.place) && !["home", "inbox"].includes(state.place)) {
+    if (query.get("user") !== state.user || place !== channelFor(state.place) && !PANELS.includes(state.place)) {
       return;  // the person or the place changed meanwhile: the next poll shows theirs
     }
-    const parts = { messages: data.messages, home: data.home, emails: data.emails };
+    const parts = { messages: data.messages, home: data.home, emails: data.emails, events: data.events };
     for (const [name, value] of Object.entries(parts)) {
       const key = JSON.stringify(value);
       if (state.seen[name] === key) continue;
       state.seen[name] = key;
-      if (name === "messages" && !["home", "inbox"].includes(state.place)) renderMessages(value);
+      if (name === "messages" && !PANELS.includes(state.place)) renderMessages(value);
       if (name === "home") renderHome(value);
       if (name === "emails") renderInbox(value);
+      if (name === "events") renderEvents(value);
     }
     renderModal(data.modal);
   } finally {
