@@ -129,6 +129,8 @@ def secret_values(settings: Settings) -> list[str]:
         )
         if secret is not None
     ]
+    for endpoint in settings.webhook_endpoints:  # the key itself, with or without its prefix
+        values.append(endpoint.secret.get_secret_value().removeprefix("whsec_"))
     for url in (settings.smtp_url, settings.database_url or ""):
         match = re.search(r"://[^:/@\s]+:([^@\s]+)@", url)
         if match:

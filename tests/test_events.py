@@ -5,6 +5,7 @@ change's transaction, and what a receiver's answer does to the delivery."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from bot.config import SettingsError, load_settings
 from bot.events import publish
 from bot.importer import import_file
+from bot.logs import RedactSecrets, secret_values
 from bot.order_corrections import cancel_order
 from bot.outbox import OutboxWorker
 from bot.outbox_messages import DeliveryGaveUp, WebhookEvent
@@ -247,3 +249,11 @@ def test_what_an_answer_does_to_the_delivery(db: Database, status: int, outcome:
     assert (DeliveryGaveUp.kind in rows) == (outcome == "dead")  # reported to support
     if outcome == "dead":
         assert f"HTTP {status}" in (rows[WebhookEvent.kind].last_error or "")
+
+
+def test_endpoint_secrets_are_kept_out_of_the_logs() -> None:
+    settings = load_settings(_env_file=None, webhook_endpoints=[ALL])
+    redact = RedactSecrets(secret_values(settings))
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key %s", (SECRET,), None)
+    redact.filter(record)
+    assert SECRET.removeprefix("whsec_") not in record.getMessage()
