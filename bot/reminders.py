@@ -229,7 +229,7 @@ def deletion_sweep(db: Database, config: ReminderConfig, run: Run) -> JobOutcome
         if deleted and subscribed(endpoints, DATA_DELETED):
             for account in repo.iter_deleted_on(session, first, last, run.today):
                 data = _deleted_data(account, run.today)
-                subject = f"subscription-{account.subscription_id}"
+                subject = f"subscription-{account.subscription_id}:{run.today.isoformat()}"
                 publish(session, endpoints, DATA_DELETED, subject, data, now=run.now)
         held = repo.held_accounts(session, last_expiry=last, today=run.today)
         outcome.due = deleted
