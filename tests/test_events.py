@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from bot import reminders
@@ -39,6 +40,7 @@ from tests.factories import row, write_csv
 from tests.igov_data import PUBLIC, import_igov_customers
 from tests.rig.webhook_receiver import SECRET, WebhookReceiver
 
+SCHEMAS = Path(__file__).parents[1] / "docs" / "events"
 ALL = {"url": "http://127.0.0.1:9/all", "secret": SECRET}
 ORDERS = {
     "url": "http://127.0.0.1:9/orders",
@@ -48,10 +50,17 @@ ORDERS = {
 
 
 def events(db: Database) -> list[WebhookEvent]:
+    """The events enqueued, each body checked against its schema in docs/events/."""
     with db.session() as session:
         query = select(OutboxMessage).where(OutboxMessage.kind == WebhookEvent.kind)
         rows = session.scalars(query.order_by(OutboxMessage.id))
-        return [WebhookEvent.from_payload(r.payload) for r in rows]
+        found = [WebhookEvent.from_payload(r.payload) for r in rows]
+    for event in found:
+        schema = json.loads((SCHEMAS / f"{event.type}.schema.json").read_text())
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        errors = [e.message for e in validator.iter_errors(json.loads(event.body()))]
+        assert not errors, (event.type, errors)
+    return found
 
 
 def sent(db: Database, event_type: str) -> dict[str, WebhookEvent]:

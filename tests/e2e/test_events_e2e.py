@@ -65,6 +65,7 @@ class Deployment:
     flaky: WebhookReceiver  # every event; 500, then a timeout, then 200
     refusing: WebhookReceiver  # storage_order.paid only; always 400
     stranger: WebhookReceiver  # licence_request.approved only; checks with another secret
+    mark: int = 0  # the fake Slack's calls before this deployment (it serves every module)
     process: BotProcess | None = None
 
     def start(self) -> SignedSlack:
@@ -121,6 +122,7 @@ def deployment(
             **BANK,
         )
         deployment = Deployment(env, home, fake_slack, database, flaky, refusing, stranger)
+        deployment.mark = fake_slack.mark()
         yield deployment
         if deployment.process is not None:
             deployment.process.stop()
@@ -242,6 +244,20 @@ def test_a_refusing_receiver_is_given_up_and_listed(
     listed = deployment.cli("outbox", "list", "--failed", "--kind", "webhook.event", "--lang", "en")
     assert listed.returncode == 0, listed.stderr
     assert refusing.url in listed.stdout and "HTTP 400" in listed.stdout, listed.stdout
+
+    # Support is told, once per delivery that gave up (this one and the stranger's).
+    def reports() -> int:
+        return sum(
+            1
+            for c in list(deployment.fake.calls[deployment.mark :])
+            if c.method == "chat.postMessage"
+            and c.ok
+            and c.params.get("channel") == "C_SUPPORT"
+            and "webhook.event" in str(c.params.get("text"))
+        )
+
+    wait_until(lambda: reports() >= 2, 30, "support told of both")
+    assert reports() == 2
 
 
 def test_another_secret_verifies_nothing(deployment: Deployment, delivered: dict[str, Any]) -> None:
