@@ -130,7 +130,7 @@ class Settings(BaseSettings):
     # Outbound events (bot/events.py): a JSON list of {"url", "secret", "events"}; how long
     # one delivery may take before it is retried.
     webhook_endpoints: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
-    webhook_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
 
     @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod
