@@ -129,6 +129,7 @@ def secret_values(settings: Settings) -> list[str]:
         )
         if secret is not None
     ]
+    values += [key.get_secret_value() for key in settings.api_keys]
     for url in (settings.smtp_url, settings.database_url or ""):
         match = re.search(r"://[^:/@\s]+:([^@\s]+)@", url)
         if match:

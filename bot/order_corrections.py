@@ -143,23 +143,40 @@ def cancel_order(
         raise InvalidFields({"reason": too_long})
     with services.db.session() as session:
         order = _open_order(session, authz, order_id, actor)
-        if not orders_repo.cancel(session, order_id, at=now, by=actor, reason=text):
+        if not cancel_open_order(session, order, actor, text, now):
             raise NotEligible("order.correct.not_open", order_no=order.order_no)
-        audit.record(
-            session,
-            entity_type=ENTITY,
-            entity_id=order_id,
-            action="cancelled",
-            actor=actor,
-            at=now,
-            from_status=OrderStatus.AWAITING_PAYMENT.value,
-            to_status=OrderStatus.CANCELLED.value,
-            details={"reason": text},
-        )
-        changed = OrderChanged(order_id=order_id, event="cancelled")
-        enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order_id}")
-        refresh_home(session, (order.placed_by,), now)
         session.expire_all()
         view = order_view(orders_repo.get(session, order_id))
     services.outbox.wake()
     return view
+
+
+def cancel_open_order(
+    session: Session,
+    order: StorageOrder,
+    actor: str,
+    reason: str,
+    now: datetime,
+    *,
+    event: str = "cancelled",
+) -> bool:
+    """awaiting_payment → cancelled in the caller's transaction: the order's history, its
+    message redrawn (`event` says why) and its placer's Home. False if it no longer awaits
+    payment."""
+    if not orders_repo.cancel(session, order.id, at=now, by=actor, reason=reason):
+        return False
+    audit.record(
+        session,
+        entity_type=ENTITY,
+        entity_id=order.id,
+        action="cancelled",
+        actor=actor,
+        at=now,
+        from_status=OrderStatus.AWAITING_PAYMENT.value,
+        to_status=OrderStatus.CANCELLED.value,
+        details={"reason": reason},
+    )
+    changed = OrderChanged(order_id=order.id, event=event)
+    enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order.id}")
+    refresh_home(session, (order.placed_by,), now)
+    return True
