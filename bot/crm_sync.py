@@ -18,7 +18,13 @@ from typing import Any
 from bot.customers import CustomerCard, customer_card, subscription_card
 from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.i18n import Translator
-from bot.importer import CustomerRecord, SubscriptionRecord, parse_row, parse_tax_code_cell
+from bot.importer import (
+    CustomerRecord,
+    ImportRow,
+    SubscriptionRecord,
+    parse_row,
+    parse_tax_code_cell,
+)
 from bot.order_corrections import cancel_open_order
 from bot.services import Services
 from bot.storage_orders import check_eligible
@@ -82,8 +88,8 @@ class SyncResult:
 class _Errors:
     by_field: dict[str, InvalidInput] = field(default_factory=dict)
 
-    def add(self, name: str, key: str, **params: Any) -> None:
-        self.by_field.setdefault(name, InvalidInput(key, field=name, **params))
+    def add(self, at: str, key: str, **params: Any) -> None:
+        self.by_field.setdefault(at, InvalidInput(key, field=at, **params))
 
 
 def _texts(
@@ -125,18 +131,17 @@ def parse_customer(body: Any, path_tax_code: str | None = None) -> CustomerSync:
     records: list[SubscriptionRecord] = []
     first_of: dict[str, int] = {}
     record: CustomerRecord | None = None
-    for index, item in enumerate(subscriptions):
+    items = [item if isinstance(item, dict) else None for item in subscriptions]
+    if not any(items):  # the customer's own fields are checked all the same
+        _row_errors({**customer, **_PLACEHOLDER}, customer, "", errors)
+    for index, item in enumerate(items):
         prefix = f"subscriptions[{index}]."
-        if not isinstance(item, dict):
+        if item is None:
             errors.add(prefix.rstrip("."), "api.subscription_not_object")
             continue
         raw = {**customer, **_texts(item, SUBSCRIPTION_FIELDS, prefix, errors)}
-        try:
-            row = parse_row(index + 1, raw)
-        except InvalidFields as failed:
-            for column, error in failed.errors.items():
-                name = column if column in customer else prefix + column
-                errors.by_field.setdefault(name, _named(error, name))
+        row = _row_errors(raw, customer, prefix, errors)
+        if row is None:
             continue
         contract = row.subscription.contract_no
         first = first_of.setdefault(contract, index)
@@ -149,6 +154,29 @@ def parse_customer(body: Any, path_tax_code: str | None = None) -> CustomerSync:
         raise InvalidFields(errors.by_field)
     assert record is not None
     return CustomerSync(record, tuple(records))
+
+
+# A subscription that passes the row rule: with it, a customer without subscriptions still
+# has its own fields checked (the placeholder's own problems cannot arise).
+_PLACEHOLDER = {
+    "product": "AMIS_KT",
+    "contract_no": "placeholder",
+    "starts_on": "2000-01-01",
+    "expires_on": "2000-01-01",
+}
+
+
+def _row_errors(
+    raw: dict[str, Any], customer: Mapping[str, Any], prefix: str, errors: _Errors
+) -> ImportRow | None:
+    """The import's row rule; each problem kept under the field it names."""
+    try:
+        return parse_row(0, raw)
+    except InvalidFields as failed:
+        for column, error in failed.errors.items():
+            name = column if column in customer else prefix + column
+            errors.by_field.setdefault(name, _named(error, name))
+        return None
 
 
 def _named(error: Any, name: str) -> InvalidInput:
@@ -176,12 +204,16 @@ def check_tax_code(raw: str) -> str:
 
 def sync_customer(services: Services, sync: CustomerSync) -> SyncResult:
     """Store one customer (PUT): created, updated, or unchanged (then nothing is written)."""
-    now = services.clock.now()
+    now, today = services.clock.now(), services.clock.today()
     with services.db.session() as session:
-        result = _store(session, sync, now, services.clock.today())
-    if result.cancelled_orders:
+        status, cancelled = _store(session, [sync], now, today)[0]
+        customer = sync_repo.customer_with_subscriptions(session, sync.tax_code)
+        assert customer is not None
+        holds = orders_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
+        synced = SyncedCustomer(customer_card(customer, today, holds), customer.updated_at)
+    if cancelled:
         services.outbox.wake()
-    return result
+    return SyncResult(status, synced, cancelled)
 
 
 def sync_batch(services: Services, items: Sequence[Any]) -> list[tuple[str | None, SyncResult]]:
@@ -189,25 +221,29 @@ def sync_batch(services: Services, items: Sequence[Any]) -> list[tuple[str | Non
     skipped (a tax code or a contract met twice in the batch is invalid the second time)."""
     if len(items) > MAX_BATCH:
         raise InvalidInput("api.batch_too_large", field="customers", max=MAX_BATCH)
-    now = services.clock.now()
-    today = services.clock.today()
-    results: list[tuple[str | None, SyncResult]] = []
+    results: list[tuple[str | None, SyncResult | None]] = []
+    valid: list[CustomerSync] = []
     seen_tax_codes: set[str] = set()
     seen_contracts: set[str] = set()
-    with services.db.session() as session:
-        for item in items:
-            raw_tax_code = item.get("tax_code") if isinstance(item, dict) else None
-            label = raw_tax_code if isinstance(raw_tax_code, str) else None
-            try:
-                sync = parse_customer(item)
-                _once_per_batch(sync, seen_tax_codes, seen_contracts)
-            except InvalidFields as failed:
-                results.append((label, SyncResult(SyncStatus.INVALID, errors=failed)))
-                continue
-            results.append((sync.tax_code, _store(session, sync, now, today)))
-    if any(result.cancelled_orders for _, result in results):
-        services.outbox.wake()
-    return results
+    for item in items:
+        raw_tax_code = item.get("tax_code") if isinstance(item, dict) else None
+        label = raw_tax_code if isinstance(raw_tax_code, str) else None
+        try:
+            sync = parse_customer(item)
+            _once_per_batch(sync, seen_tax_codes, seen_contracts)
+        except InvalidFields as failed:
+            results.append((label, SyncResult(SyncStatus.INVALID, errors=failed)))
+            continue
+        valid.append(sync)
+        results.append((sync.tax_code, None))
+    if valid:
+        with services.db.session() as session:
+            stored = _store(session, valid, services.clock.now(), services.clock.today())
+        outcomes = iter(stored)
+        results = [(label, result or SyncResult(*next(outcomes))) for label, result in results]
+        if any(cancelled for _, cancelled in stored):
+            services.outbox.wake()
+    return [(label, result) for label, result in results if result is not None]
 
 
 def _once_per_batch(sync: CustomerSync, tax_codes: set[str], contracts: set[str]) -> None:
@@ -223,52 +259,89 @@ def _once_per_batch(sync: CustomerSync, tax_codes: set[str], contracts: set[str]
     contracts.update(s.contract_no for s in sync.subscriptions)
 
 
-def _store(session: Session, sync: CustomerSync, now: datetime, today: date) -> SyncResult:
-    contracts = [s.contract_no for s in sync.subscriptions]
-    existed = sync_repo.customer_id(session, sync.tax_code) is not None
-    before = sync_repo.expiries(session, contracts)
-    outcome = import_repo.upsert_rows(
-        session, [(sync.customer.__dict__, s.__dict__) for s in sync.subscriptions]
+def _store(
+    session: Session, syncs: Sequence[CustomerSync], now: datetime, today: date
+) -> list[tuple[SyncStatus, tuple[str, ...]]]:
+    """The customers through the import's upsert, all at once; for each, what happened to it
+    (what the upsert will change is told from the stored values it compares) and the open
+    orders its renewals cancelled."""
+    customers, subscriptions = sync_repo.stored_values(
+        session,
+        (sync.tax_code for sync in syncs),
+        (s.contract_no for sync in syncs for s in sync.subscriptions),
+    )
+    statuses = [_status(sync, customers, subscriptions) for sync in syncs]
+    import_repo.upsert_rows(
+        session,
+        [(sync.customer.__dict__, s.__dict__) for sync in syncs for s in sync.subscriptions],
     )
     session.expire_all()
-    if not existed:
-        status = SyncStatus.CREATED
-    elif outcome.added or outcome.updated:
-        status = SyncStatus.UPDATED
-    else:
-        status = SyncStatus.UNCHANGED
-    renewed = [s.contract_no for s in sync.subscriptions if _expiry_moved(s, before)]
+    renewed = [
+        s.contract_no
+        for sync in syncs
+        for s in sync.subscriptions
+        if s.contract_no in subscriptions
+        and subscriptions[s.contract_no]["expires_on"] != s.expires_on
+    ]
     cancelled = _cancel_orders_of_renewed(session, renewed, now, today)
-    customer = sync_repo.customer_with_subscriptions(session, sync.tax_code)
-    assert customer is not None
-    if status is not SyncStatus.UNCHANGED:
-        audit.record(
-            session,
-            entity_type=ENTITY,
-            entity_id=customer.id,
-            action=f"synced_{status.value}",
-            actor=ACTOR,
-            at=now,
-            details={"contracts": contracts, "cancelled_orders": list(cancelled)},
+    changed = [
+        (sync, st)
+        for sync, st in zip(syncs, statuses, strict=True)
+        if st is not SyncStatus.UNCHANGED
+    ]
+    ids = sync_repo.customer_ids(session, (sync.tax_code for sync, _ in changed))
+    outcomes: list[tuple[SyncStatus, tuple[str, ...]]] = []
+    for sync, status in zip(syncs, statuses, strict=True):
+        orders = tuple(
+            cancelled[s.contract_no] for s in sync.subscriptions if s.contract_no in cancelled
         )
-    holds = orders_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
-    synced = SyncedCustomer(customer_card(customer, today, holds), customer.updated_at)
-    return SyncResult(status, synced, cancelled)
+        if status is not SyncStatus.UNCHANGED:
+            audit.record(
+                session,
+                entity_type=ENTITY,
+                entity_id=ids[sync.tax_code],
+                action=f"synced_{status.value}",
+                actor=ACTOR,
+                at=now,
+                details={
+                    "contracts": [s.contract_no for s in sync.subscriptions],
+                    "cancelled_orders": list(orders),
+                },
+            )
+        outcomes.append((status, orders))
+    return outcomes
 
 
-def _expiry_moved(subscription: SubscriptionRecord, before: dict[str, date]) -> bool:
-    stored = before.get(subscription.contract_no)
-    return stored is not None and stored != subscription.expires_on
+def _status(
+    sync: CustomerSync,
+    customers: dict[str, dict[str, Any]],
+    subscriptions: dict[str, dict[str, Any]],
+) -> SyncStatus:
+    stored = customers.get(sync.tax_code)
+    if stored is None:
+        return SyncStatus.CREATED
+    values = sync.customer.__dict__
+    if any(stored[name] != values[name] for name in import_repo.CUSTOMER_FIELDS):
+        return SyncStatus.UPDATED
+    for subscription in sync.subscriptions:
+        current = subscriptions.get(subscription.contract_no)
+        wanted = {**subscription.__dict__, "customer_id": stored["id"]}
+        if current is None or any(
+            current[name] != wanted[name] for name in import_repo.SUBSCRIPTION_FIELDS
+        ):
+            return SyncStatus.UPDATED
+    return SyncStatus.UNCHANGED
 
 
 def _cancel_orders_of_renewed(
     session: Session, contract_nos: list[str], now: datetime, today: date
-) -> tuple[str, ...]:
+) -> dict[str, str]:
     """Each open order of these subscriptions is checked again by the order rule; one whose
-    account may no longer buy storage (renewed, say) is cancelled, saying why."""
+    account may no longer buy storage (renewed, say) is cancelled, saying why. The orders
+    cancelled, by contract number."""
     subscriptions = sync_repo.subscriptions(session, contract_nos)
     orders = orders_repo.open_orders(session, (s.id for s in subscriptions), today)
-    cancelled: list[str] = []
+    cancelled: dict[str, str] = {}
     for subscription in subscriptions:
         order = orders.get(subscription.id)
         if order is None:
@@ -283,8 +356,8 @@ def _cancel_orders_of_renewed(
             else:
                 reason = t("api.order_cancelled_changed")
             if cancel_open_order(session, order, ACTOR, reason, now, event="renewed"):
-                cancelled.append(order.order_no)
-    return tuple(cancelled)
+                cancelled[subscription.contract_no] = order.order_no
+    return cancelled
 
 
 def customer_by_tax_code(services: Services, raw_tax_code: str) -> SyncedCustomer:

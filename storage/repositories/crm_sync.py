@@ -4,12 +4,13 @@ and the expiry dates a sync is about to change."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Customer, Subscription
+from storage.repositories.imports import CUSTOMER_FIELDS, SUBSCRIPTION_FIELDS
 
 
 def customer_with_subscriptions(session: Session, tax_code: str) -> Customer | None:
@@ -20,23 +21,6 @@ def customer_with_subscriptions(session: Session, tax_code: str) -> Customer | N
     )
 
 
-def customer_id(session: Session, tax_code: str) -> int | None:
-    return session.scalar(select(Customer.id).where(Customer.tax_code == tax_code))
-
-
-def expiries(session: Session, contract_nos: Iterable[str]) -> dict[str, date]:
-    """The stored expiry of each of these contracts that exists."""
-    contracts = list(contract_nos)
-    if not contracts:
-        return {}
-    rows = session.execute(
-        select(Subscription.contract_no, Subscription.expires_on).where(
-            Subscription.contract_no.in_(contracts)
-        )
-    )
-    return {contract_no: expires_on for contract_no, expires_on in rows}
-
-
 def subscriptions(session: Session, contract_nos: Iterable[str]) -> list[Subscription]:
     contracts = list(contract_nos)
     if not contracts:
@@ -44,3 +28,34 @@ def subscriptions(session: Session, contract_nos: Iterable[str]) -> list[Subscri
     return list(
         session.scalars(select(Subscription).where(Subscription.contract_no.in_(contracts)))
     )
+
+
+def stored_values(
+    session: Session, tax_codes: Iterable[str], contract_nos: Iterable[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """What the import's upsert compares, as stored: customers by tax code (with `id`) and
+    subscriptions by contract number."""
+    codes, contracts = list(tax_codes), list(contract_nos)
+    customer_columns = [getattr(Customer, name) for name in ("id", "tax_code", *CUSTOMER_FIELDS)]
+    customers = {
+        row.tax_code: dict(row._mapping)
+        for row in session.execute(select(*customer_columns).where(Customer.tax_code.in_(codes)))
+    }
+    subscription_columns = [
+        getattr(Subscription, name) for name in ("contract_no", *SUBSCRIPTION_FIELDS)
+    ]
+    subscriptions = {
+        row.contract_no: dict(row._mapping)
+        for row in session.execute(
+            select(*subscription_columns).where(Subscription.contract_no.in_(contracts))
+        )
+    }
+    return customers, subscriptions
+
+
+def customer_ids(session: Session, tax_codes: Iterable[str]) -> dict[str, int]:
+    codes = list(tax_codes)
+    rows = session.execute(
+        select(Customer.tax_code, Customer.id).where(Customer.tax_code.in_(codes))
+    )
+    return {tax_code: customer_id for tax_code, customer_id in rows}
