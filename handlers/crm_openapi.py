@@ -103,14 +103,15 @@ def _schemas() -> dict[str, Any]:
         },
     }
     status = {"type": "string", "enum": ["created", "updated", "unchanged", "invalid"]}
+    result_properties = {
+        "status": status,
+        "customer": _ref("CustomerOut"),
+        "cancelled_orders": {"type": "array", "items": {"type": "string"}},
+    }
     sync_result = {
         "type": "object",
-        "required": ["status", "customer", "cancelled_orders"],
-        "properties": {
-            "status": status,
-            "customer": _ref("CustomerOut"),
-            "cancelled_orders": {"type": "array", "items": {"type": "string"}},
-        },
+        "required": list(result_properties),
+        "properties": result_properties,
     }
     batch_in = {
         "type": "object",
