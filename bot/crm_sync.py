@@ -9,11 +9,11 @@ way a person cancels one, and its placer is told.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.customers import CustomerCard, customer_card, subscription_card
 from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
@@ -28,7 +28,7 @@ from bot.importer import (
 from bot.order_corrections import cancel_open_order
 from bot.services import Services
 from bot.storage_orders import check_eligible
-from storage.db import Session
+from storage.db import Conflict, Session
 from storage.repositories import audit
 from storage.repositories import crm_sync as sync_repo
 from storage.repositories import imports as import_repo
@@ -202,18 +202,37 @@ def check_tax_code(raw: str) -> str:
         raise InvalidFields({"tax_code": _named(error, "tax_code")}) from None
 
 
+T = TypeVar("T")
+
+
+def _retrying(work: Callable[[], T]) -> T:
+    """`work` again when a concurrent sync created the same customer or contract first (the
+    unique constraint refused ours): it then finds them and updates or leaves them."""
+    for _attempt in range(2):
+        try:
+            return work()
+        except Conflict:
+            continue
+    return work()
+
+
 def sync_customer(services: Services, sync: CustomerSync) -> SyncResult:
     """Store one customer (PUT): created, updated, or unchanged (then nothing is written)."""
     now, today = services.clock.now(), services.clock.today()
-    with services.db.session() as session:
-        status, cancelled = _store(session, [sync], now, today)[0]
-        customer = sync_repo.customer_with_subscriptions(session, sync.tax_code)
-        assert customer is not None
-        holds = orders_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
-        synced = SyncedCustomer(customer_card(customer, today, holds), customer.updated_at)
-    if cancelled:
+
+    def store() -> SyncResult:
+        with services.db.session() as session:
+            status, cancelled = _store(session, [sync], now, today)[0]
+            customer = sync_repo.customer_with_subscriptions(session, sync.tax_code)
+            assert customer is not None
+            holds = orders_repo.open_orders(session, (s.id for s in customer.subscriptions), today)
+            synced = SyncedCustomer(customer_card(customer, today, holds), customer.updated_at)
+        return SyncResult(status, synced, cancelled)
+
+    result = _retrying(store)
+    if result.cancelled_orders:
         services.outbox.wake()
-    return SyncResult(status, synced, cancelled)
+    return result
 
 
 def sync_batch(services: Services, items: Sequence[Any]) -> list[tuple[str | None, SyncResult]]:
@@ -237,8 +256,13 @@ def sync_batch(services: Services, items: Sequence[Any]) -> list[tuple[str | Non
         valid.append(sync)
         results.append((sync.tax_code, None))
     if valid:
-        with services.db.session() as session:
-            stored = _store(session, valid, services.clock.now(), services.clock.today())
+        now, today = services.clock.now(), services.clock.today()
+
+        def store() -> list[tuple[SyncStatus, tuple[str, ...]]]:
+            with services.db.session() as session:
+                return _store(session, valid, now, today)
+
+        stored = _retrying(store)
         outcomes = iter(stored)
         results = [(label, result or SyncResult(*next(outcomes))) for label, result in results]
         if any(cancelled for _, cancelled in stored):
@@ -283,7 +307,7 @@ def _store(
         if s.contract_no in subscriptions
         and subscriptions[s.contract_no]["expires_on"] != s.expires_on
     ]
-    cancelled = _cancel_orders_of_renewed(session, renewed, now, today)
+    cancelled = cancel_orders_of_renewed(session, renewed, now, today)
     changed = [
         (sync, st)
         for sync, st in zip(syncs, statuses, strict=True)
@@ -333,7 +357,7 @@ def _status(
     return SyncStatus.UNCHANGED
 
 
-def _cancel_orders_of_renewed(
+def cancel_orders_of_renewed(
     session: Session, contract_nos: list[str], now: datetime, today: date
 ) -> dict[str, str]:
     """Each open order of these subscriptions is checked again by the order rule; one whose

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -370,3 +371,15 @@ def test_a_renewal_cancels_the_open_storage_order(
     # The same PUT again: nothing to cancel, nothing changed.
     again = api.put(f"/customers/{RENEWED_TAX_CODE}", json=body)
     assert again.json()["status"] == "unchanged" and again.json()["cancelled_orders"] == []
+
+
+def test_concurrent_puts_of_a_new_customer_create_it_once(
+    api: httpx.Client, database: Database
+) -> None:
+    tax = tax_code(821)
+    body = customer(subscriptions=[sub("HD-RACE-1"), sub("HD-RACE-2")])
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: api.put(f"/customers/{tax}", json=body), range(8)))
+    assert sorted(a.status_code for a in answers) == [200] * 7 + [201], [a.text for a in answers]
+    assert sorted(a.json()["status"] for a in answers) == ["created"] + ["unchanged"] * 7
+    assert audit_rows(database, tax) == 1
