@@ -4,6 +4,7 @@ rule), the OpenAPI document (valid, and naming only routes that are served), the
 from __future__ import annotations
 
 import asyncio
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,9 +15,12 @@ from starlette.applications import Starlette
 from starlette.routing import Match
 
 from bot.config import load_settings
-from bot.crm_sync import parse_customer
+from bot.crm_sync import ACTOR, parse_customer
 from bot.errors import InvalidFields
+from bot.i18n import Translator
+from bot.payments import TransferNotice, TransferOutcome
 from handlers import crm_api
+from handlers.blocks.payments import finance_notice_blocks
 from handlers.crm_openapi import openapi_document
 from tests.factories import tax_code
 
@@ -161,3 +165,25 @@ def test_without_keys_the_api_is_off(method: str, path: str) -> None:
     response = asyncio.run(call())
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_finance_is_told_an_order_was_cancelled_by_the_crm_not_by_a_person() -> None:
+    notice = TransferNotice(
+        outcome=TransferOutcome.CANCELLED,
+        provider_id="92704",
+        account_number="12510000123456",
+        amount=1_000_000,
+        content="LT261201ABC123 thanh toan",
+        gateway="BIDV",
+        transaction_date="2026-12-01 10:15:00",
+        reference_code="FT92704",
+        order_no="LT261201ABC123",
+        order_total=1_000_000,
+        placed_by="U_STAFF",
+        cancelled_by=ACTOR,
+        cancel_reason="Tài khoản đã được gia hạn đến 01/12/2027 (đồng bộ từ CRM).",
+    )
+    _, blocks = finance_notice_blocks(Translator(), notice)
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "<@crm>" not in shown
+    assert "đồng bộ từ CRM" in shown and "gia hạn đến 01/12/2027" in shown
