@@ -18,7 +18,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from bot.crm_sync import (
     SyncedCustomer,
@@ -182,17 +182,27 @@ def routes(ctx: Context) -> list[Route]:
     async def openapi(_request: Request) -> Response:
         return JSONResponse(openapi_document())
 
-    async def unknown(_request: Request) -> Response:
-        raise _Refusal(404, "not_found", "api.not_found")
-
-    return [
+    known = [
         Route("/api/openapi.json", guarded(openapi, public=True), methods=["GET"]),
         Route("/api/customers:batch", guarded(post_batch), methods=["POST"]),
         Route("/api/customers/{tax_code}", guarded(get_customer), methods=["GET"]),
         Route("/api/customers/{tax_code}", guarded(put_customer), methods=["PUT"]),
-        Route(
-            "/api/{rest:path}",
-            guarded(unknown),
-            methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-        ),
     ]
+
+    async def unknown(request: Request) -> Response:
+        """JSON 404 for any other /api address; 405 for a known one with another method."""
+        allowed = sorted(
+            method
+            for route in known
+            if route.matches(request.scope)[0] is not Match.NONE
+            for method in route.methods or ()
+        )
+        if allowed:
+            t = _translator(request)
+            answer = _error(t, 405, "method_not_allowed", "api.method_not_allowed")
+            answer.headers["Allow"] = ", ".join(allowed)
+            return answer
+        raise _Refusal(404, "not_found", "api.not_found")
+
+    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return [*known, Route("/api/{rest:path}", guarded(unknown), methods=every_method)]

@@ -228,6 +228,9 @@ def test_get_unknown_customer_is_404(api: httpx.Client) -> None:
     assert english.json()["message"].startswith("No customer")
     assert api.get("/customers/12").status_code == 422  # not a tax code at all
     assert api.get("/nothing-here").status_code == 404
+    wrong_method = api.delete(f"/customers/{tax_code(815)}")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET, HEAD, PUT"
+    assert api.get("/customers:batch").status_code == 405
 
 
 def test_batch_with_valid_and_invalid_items(api: httpx.Client, database: Database) -> None:
