@@ -289,6 +289,7 @@ def _store(
     """The customers through the import's upsert, all at once; for each, what happened to it
     (what the upsert will change is told from the stored values it compares) and the open
     orders its renewals cancelled."""
+    sync_repo.lock_syncs(session)
     customers, subscriptions = sync_repo.stored_values(
         session,
         (sync.tax_code for sync in syncs),

@@ -3,14 +3,28 @@ and the expiry dates a sync is about to change."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Customer, Subscription
 from storage.repositories.imports import CUSTOMER_FIELDS, SUBSCRIPTION_FIELDS
+
+SYNC_LOCK = zlib.crc32(b"crm_sync")
+
+
+def lock_syncs(session: Session) -> None:
+    """Serialise syncs: what one compares before writing is what it then writes over, so two
+    syncs of the same new customer tell `created` once (the second finds it stored)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK})
+    else:
+        # SQLite has one writer at a time: writing first takes that lock now, and the reads
+        # after it see every committed write.
+        session.execute(update(Customer).where(false()).values(id=Customer.id))
 
 
 def customer_with_subscriptions(session: Session, tax_code: str) -> Customer | None:
