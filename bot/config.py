@@ -360,6 +360,14 @@ class Settings(BaseSettings):
                     f"Missing setting {name.upper()}: set it in the environment or .env"
                 )
 
+    # The CRM sync API (/api, handlers/crm_api.py): comma-separated bearer keys; none = off.
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _api_keys(cls, value: Any) -> Any:
+        return _split_ids(value)
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Read and validate the settings once; a bad value raises SettingsError naming it."""

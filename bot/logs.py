@@ -131,6 +131,7 @@ def secret_values(settings: Settings) -> list[str]:
     ]
     for endpoint in settings.webhook_endpoints:  # the key itself, with or without its prefix
         values.append(endpoint.secret.get_secret_value().removeprefix("whsec_"))
+    values += [key.get_secret_value() for key in settings.api_keys]
     for url in (settings.smtp_url, settings.database_url or ""):
         match = re.search(r"://[^:/@\s]+:([^@\s]+)@", url)
         if match:

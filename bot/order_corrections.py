@@ -4,7 +4,7 @@ correction is in the order's history (who, when, what changed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from bot.outbox_messages import OrderChanged, OrderEmail
 from bot.services import Services
 from bot.storage_orders import ENTITY, OrderStatus, OrderView, order_view, validate_invoice
 from bot.text import clean_line
+from bot.webhook_endpoints import WebhookEndpoint
 from storage.db import Session
 from storage.models import StorageOrder
 from storage.repositories import audit
@@ -144,26 +145,44 @@ def cancel_order(
         raise InvalidFields({"reason": too_long})
     with services.db.session() as session:
         order = _open_order(session, authz, order_id, actor)
-        if not orders_repo.cancel(session, order_id, at=now, by=actor, reason=text):
-            raise NotEligible("order.correct.not_open", order_no=order.order_no)
-        audit.record(
-            session,
-            entity_type=ENTITY,
-            entity_id=order_id,
-            action="cancelled",
-            actor=actor,
-            at=now,
-            from_status=OrderStatus.AWAITING_PAYMENT.value,
-            to_status=OrderStatus.CANCELLED.value,
-            details={"reason": text},
-        )
-        changed = OrderChanged(order_id=order_id, event="cancelled")
-        enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order_id}")
         endpoints = services.settings.webhook_endpoints
-        data = events.order_data(order)
-        events.publish(session, endpoints, events.ORDER_CANCELLED, order.order_no, data, now=now)
-        refresh_home(session, (order.placed_by,), now)
+        if not cancel_open_order(session, order, actor, text, now, endpoints=endpoints):
+            raise NotEligible("order.correct.not_open", order_no=order.order_no)
         session.expire_all()
         view = order_view(orders_repo.get(session, order_id))
     services.outbox.wake()
     return view
+
+
+def cancel_open_order(
+    session: Session,
+    order: StorageOrder,
+    actor: str,
+    reason: str,
+    now: datetime,
+    *,
+    endpoints: Sequence[WebhookEndpoint],
+    event: str = "cancelled",
+) -> bool:
+    """awaiting_payment → cancelled in the caller's transaction: the order's history, its
+    message redrawn (`event` says why), its `storage_order.cancelled` event and its placer's
+    Home. False if it no longer awaits payment."""
+    if not orders_repo.cancel(session, order.id, at=now, by=actor, reason=reason):
+        return False
+    audit.record(
+        session,
+        entity_type=ENTITY,
+        entity_id=order.id,
+        action="cancelled",
+        actor=actor,
+        at=now,
+        from_status=OrderStatus.AWAITING_PAYMENT.value,
+        to_status=OrderStatus.CANCELLED.value,
+        details={"reason": reason},
+    )
+    changed = OrderChanged(order_id=order.id, event=event)
+    enqueue(session, changed, now=now, dedupe_key=f"{changed.kind}:cancelled:{order.id}")
+    data = events.order_data(order)
+    events.publish(session, endpoints, events.ORDER_CANCELLED, order.order_no, data, now=now)
+    refresh_home(session, (order.placed_by,), now)
+    return True

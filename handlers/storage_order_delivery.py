@@ -138,6 +138,18 @@ def deliver_changed(ctx: Context, job: OutboxJob[OrderChanged]) -> None:
         raise RetryLater("the order message is not posted yet")
     t, text, blocks = _render(ctx, order)
     slack.update(order.channel_id, order.message_ts, text, blocks)
+    if order.status is OrderStatus.CANCELLED and job.message.event == "renewed":
+        # Cancelled by a sync from the CRM: its placer is told in the order's thread.
+        notice = t(
+            "api.order_cancelled_notice",
+            user=order.placed_by,
+            order_no=order.order_no,
+            reason=kit.escape(order.cancel_reason or ""),
+        )
+        section = [kit.section(notice)]
+        slack.post_once(
+            job, "renewed", order.channel_id, notice, section, thread_ts=order.message_ts
+        )
     if order.status is OrderStatus.PAID and job.message.event == "paid":
         guidance = t(
             "order.read_only_guidance",

@@ -24,6 +24,7 @@ from handlers import (
     approvals,
     bank_webhook,
     commands,
+    crm_api,
     errors,
     exports,
     home,
@@ -72,7 +73,7 @@ FLOWS: tuple[Any, ...] = (
 LISTENER_THREADS = 16
 
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
-WEB_FLOWS: tuple[Any, ...] = (order_page, bank_webhook)
+WEB_FLOWS: tuple[Any, ...] = (order_page, bank_webhook, crm_api)
 
 
 class ContextThreads(ThreadPoolExecutor):

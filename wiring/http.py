@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 
 # Slack payloads are a few KB and a bank notification far less: anything bigger is not them.
 DEFAULT_MAX_BODY = 1_000_000
-MAX_BODY_BY_PATH = {"/payments/webhook": 64_000}
+MAX_BODY_BY_PATH = {
+    "/payments/webhook": 64_000,
+    # 1,000 customers of the CRM sync API, each with its subscriptions.
+    "/api/customers:batch": 2_000_000,
+}
 BODY_TIMEOUT_SECONDS = 15.0  # the whole body, once the headers are in
 HEADER_TIMEOUT_SECONDS = 10.0  # a request's headers, from the connection or the last response
 

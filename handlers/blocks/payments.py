@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.crm_sync import ACTOR as CRM_ACTOR
 from bot.i18n import Translator
 from bot.payments import TransferNotice
 from handlers.blocks import kit
@@ -37,7 +38,10 @@ def finance_notice_blocks(t: Translator, notice: TransferNotice) -> tuple[str, l
         )
     if notice.cancelled_by:
         reason = escape(notice.cancel_reason or "")
-        lines.append(t("finance.cancelled", user=notice.cancelled_by, reason=reason))
+        key = (
+            "finance.cancelled_by_crm" if notice.cancelled_by == CRM_ACTOR else "finance.cancelled"
+        )
+        lines.append(t(key, user=notice.cancelled_by, reason=reason))
     lines.append(t(f"finance.advice.{notice.outcome.value}"))
     text = "\n".join(lines)
     return title, [kit.section(text)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.crm_sync import ACTOR as CRM_ACTOR
 from bot.i18n import Translator
 from bot.payments import PaymentInstructions
 from bot.storage_orders import InvoiceInfo, OrderForm, OrderStatus, OrderView, Pricing
@@ -123,6 +124,12 @@ def status_line(t: Translator, order: OrderView, tz: Any) -> str:
         case OrderStatus.CANCELLED:
             if order.cancelled_at is None:
                 return t("order.status.cancelled")
+            if order.cancelled_by == CRM_ACTOR:
+                return t(
+                    "order.status.cancelled_by_crm",
+                    at=t.moment(order.cancelled_at, tz),
+                    reason=escape(order.cancel_reason or ""),
+                )
             return t(
                 "order.status.cancelled_by",
                 at=t.moment(order.cancelled_at, tz),
