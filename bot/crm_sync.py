@@ -391,6 +391,7 @@ def cancel_orders_of_renewed(
                 reason = t("api.order_cancelled_renewed", expires_on=subscription.expires_on)
             else:
                 reason = t("api.order_cancelled_changed")
+            order = orders_repo.get(session, order.id) or order  # with its customer
             if cancel_open_order(
                 session, order, ACTOR, reason, now, endpoints=endpoints, event="renewed"
             ):
