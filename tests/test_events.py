@@ -21,6 +21,7 @@ from bot.authz import Authorizer, NoGroups
 from bot.catalog import DEFAULT_STORAGE_PACKAGES
 from bot.clock import Clock
 from bot.config import SettingsError, load_settings
+from bot.crm_sync import parse_customer, sync_customer
 from bot.events import publish
 from bot.importer import import_file
 from bot.logs import RedactSecrets, secret_values
@@ -33,7 +34,7 @@ from bot.storage_orders import PlaceOrder, place_order
 from bot.webhook_endpoints import WebhookEndpoint
 from handlers import webhooks
 from storage.db import Database
-from storage.models import OutboxMessage, Subscription
+from storage.models import OutboxMessage, StorageOrder, Subscription
 from tests import reminders_dataset as ds
 from tests.e2e.igov_steps import pending_request
 from tests.factories import row, write_csv
@@ -176,6 +177,33 @@ def test_an_order_placed_then_cancelled_goes_to_who_subscribed(services: Service
     }
     body = json.loads(first.body())
     assert body["type"] == "storage_order.cancelled" and body["timestamp"].endswith("Z")
+
+
+def test_a_renewal_from_the_crm_cancels_with_an_event(services: Services) -> None:
+    order_id = place(services)
+    renewed = services.clock.today() + timedelta(days=365)
+    body = {
+        "company_name": "Công ty Cổ phần MISA",
+        "segment": "enterprise",
+        "contact_email": "kt@misa.com.vn",
+        "subscriptions": [
+            {
+                "product": "AMIS_KT",
+                "contract_no": "HD-EV",
+                "starts_on": "2024-01-01",
+                "expires_on": renewed.isoformat(),
+            }
+        ],
+    }
+    result = sync_customer(services, parse_customer(body, "0101243150"))
+    assert result.cancelled_orders
+    cancelled = sent(services.db, "storage_order.cancelled")
+    assert set(cancelled) == {ALL["url"], ORDERS["url"]}
+    data = cancelled[ALL["url"]].data
+    assert (data["tax_code"], data["contract_no"]) == ("0101243150", "HD-EV")
+    with services.db.session() as session:
+        status = session.get(StorageOrder, order_id)
+        assert status is not None and status.status == "cancelled"
 
 
 def test_a_rejected_request_is_an_event_without_modules(services: Services, tmp_path: Path) -> None:
