@@ -330,6 +330,9 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=50.0, help="requests/s of the paced runs (all clients)"
     )
+    parser.add_argument(
+        "--mode", choices=["flat", "paced"], action="append", help="measure these modes only"
+    )
     args = parser.parse_args()
     header(f"End to end through serve, {args.clients} concurrent clients", args.backend)
     rng = random.Random(5)
@@ -379,6 +382,9 @@ def main() -> None:
             ),
         }
         modes = {"flat out": None, f"{args.rate:g} req/s": args.rate}
+        if args.mode:
+            kinds = {m: "flat" if r is None else "paced" for m, r in modes.items()}
+            modes = {m: r for m, r in modes.items() if kinds[m] in args.mode}
         figures: dict[tuple[str, str, str], tuple[float, float, float, int]] = {}
         for key, server in servers.items():
             if args.only and key != args.only:
