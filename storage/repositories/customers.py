@@ -57,6 +57,21 @@ def _views(session: Session, rows: Iterable[Row]) -> list[CustomerView]:
     return [CustomerView(*row, tuple(by_customer[row[0]])) for row in found]
 
 
+_OF_SUBSCRIPTION = select(*_VIEW_COLUMNS).where(
+    _customers.id
+    == select(_subscriptions.customer_id)
+    .where(_subscriptions.id == bindparam("subscription_id"))
+    .scalar_subquery()
+)
+
+
+def view_of_subscription(session: Session, subscription_id: int) -> CustomerView | None:
+    """The customer holding a subscription, with all its subscriptions (None if unknown)."""
+    rows = session.connection().execute(_OF_SUBSCRIPTION, {"subscription_id": subscription_id})
+    found = _views(session, rows)
+    return found[0] if found else None
+
+
 def views_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerView]:
     """The customers of `ids` that exist, by id, with their subscriptions."""
     wanted = list(ids)

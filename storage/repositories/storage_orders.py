@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import BankTransaction, Customer, StorageOrder, Subscription
+from storage.models import BankTransaction, StorageOrder, Subscription
 
 AWAITING_PAYMENT = "awaiting_payment"
 
@@ -72,14 +72,6 @@ def by_order_no(session: Session, order_no: str) -> StorageOrder | None:
 def by_token(session: Session, token: str) -> StorageOrder | None:
     return session.scalar(
         select(StorageOrder).where(StorageOrder.token == token).options(*WITH_PARTIES)
-    )
-
-
-def subscription_with_customer(session: Session, subscription_id: int) -> Subscription | None:
-    return session.scalar(
-        select(Subscription)
-        .where(Subscription.id == subscription_id)
-        .options(selectinload(Subscription.customer).selectinload(Customer.subscriptions))
     )
 
 
