@@ -249,8 +249,13 @@ class LookupResult:
 MAX_RESULTS = 10
 
 
+# A subscription or order as the ORM loads it, or as a row of its columns (the lookup's reads).
+SubscriptionLike = models.Subscription | customer_repo.Row
+HoldLike = models.StorageOrder | customer_repo.Row
+
+
 def subscription_card(
-    subscription: models.Subscription, today: date, hold: models.StorageOrder | None = None
+    subscription: SubscriptionLike, today: date, hold: HoldLike | None = None
 ) -> SubscriptionCard:
     return SubscriptionCard(
         id=subscription.id,
@@ -270,9 +275,9 @@ def subscription_card(
 
 
 def customer_card(
-    customer: models.Customer,
+    customer: models.Customer | customer_repo.CustomerView,
     today: date,
-    holds: Mapping[int, models.StorageOrder] | None = None,
+    holds: Mapping[int, HoldLike] | None = None,
 ) -> CustomerCard:
     """The customer and its subscriptions on `today`; `holds` are open orders by subscription."""
     holds = holds or {}
@@ -336,7 +341,7 @@ def lookup_customers(
                 )
             )
         shown = found[:MAX_RESULTS]
-        holds = order_repo.open_orders(
+        holds = order_repo.open_holds(
             session, (s.id for _, c in shown for s in c.subscriptions), today
         )
         cards = tuple(customer_card(c, today, holds) for _, c in shown)

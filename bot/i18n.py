@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -68,7 +68,9 @@ def format_money(amount: int) -> str:
 
 
 def format_day(value: date) -> str:
-    return format_date(value, "dd/MM/yyyy", locale=VI_VN)
+    """dd/mm/yyyy (what Babel's "dd/MM/yyyy" writes, without its pattern machinery: a lookup
+    result writes dozens of dates)."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 class Translator:
@@ -98,6 +100,8 @@ class Translator:
         return format_datetime(value, "HH:mm dd/MM/yyyy", tzinfo=tz, locale=VI_VN)
 
     def _format(self, template: str, params: dict[str, Any]) -> str:
+        if "{" not in template and "}" not in template:
+            return template  # nothing to fill in (str.format would return it unchanged)
         values = {
             name: format_day(v) if isinstance(v, date) and not isinstance(v, datetime) else v
             for name, v in params.items()

@@ -17,7 +17,14 @@ from dateutil.relativedelta import relativedelta
 from bot import events
 from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
-from bot.customers import CustomerCard, SubscriptionCard, customer_card, parse_email, parse_phone
+from bot.customers import (
+    CustomerCard,
+    HoldLike,
+    SubscriptionCard,
+    customer_card,
+    parse_email,
+    parse_phone,
+)
 from bot.customers import parse_tax_code as parse_tax
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.home_refresh import refresh_home
@@ -31,6 +38,7 @@ from bot.vietqr import purpose_for
 from storage.db import Conflict, Session
 from storage.models import StorageOrder
 from storage.repositories import audit
+from storage.repositories import customers as customer_repo
 from storage.repositories import storage_orders as orders_repo
 
 # Order numbers go into bank transfer contents: upper-case letters and digits only, with an
@@ -142,7 +150,7 @@ def validate_invoice(raw: Mapping[str, str | None]) -> InvoiceInfo:
     return InvoiceInfo(**values)
 
 
-def check_eligible(subscription: SubscriptionCard, open_order: StorageOrder | None) -> None:
+def check_eligible(subscription: SubscriptionCard, open_order: HoldLike | None) -> None:
     """Only an AMIS Kế toán subscription in its 30-day grace, without an open order."""
     lc = subscription.lifecycle
     if subscription.product is not Product.AMIS_KT:
@@ -184,11 +192,11 @@ def package_by_code(services: Services, code: str) -> StoragePackage:
 def _eligible_subscription(
     session: Session, subscription_id: int, today: date
 ) -> tuple[CustomerCard, SubscriptionCard]:
-    subscription = orders_repo.subscription_with_customer(session, subscription_id)
-    if subscription is None:
+    customer = customer_repo.view_of_subscription(session, subscription_id)
+    if customer is None:
         raise NotFound("storage.subscription_not_found")
-    holds = orders_repo.open_orders(session, [subscription_id], today)
-    card = customer_card(subscription.customer, today, holds)
+    holds = orders_repo.open_holds(session, [subscription_id], today)
+    card = customer_card(customer, today, holds)
     sub_card = next(s for s in card.subscriptions if s.id == subscription_id)
     check_eligible(sub_card, holds.get(subscription_id))
     return card, sub_card

@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -17,6 +15,7 @@ from handlers.approvals import license_command, pending_command
 from handlers.blocks.help import help_blocks
 from handlers.blocks.kit import escape
 from handlers.context import CommandRequest, Context
+from handlers.deadlines import Deadlines
 from handlers.errors import refusal_text, unexpected_text
 from handlers.exports import export_command
 from handlers.igov import igov_command
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Leaves room for the network within Slack's 3 s.
 ANSWER_WITHIN = 2.4
-_answers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="command")
+_deadlines = Deadlines(ANSWER_WITHIN)
 
 # A subcommand returns the ephemeral reply to acknowledge with, or None for an empty ack
 # (when it answered another way, e.g. by opening a modal).
@@ -104,16 +103,16 @@ def register(app: App, ctx: Context) -> None:
     @app.command(ctx.services.settings.slack_command)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         # Slack shows an error unless the command is acknowledged within 3 s. When Slack itself
-        # is slow to answer us (a modal to open, approvers to ask), acknowledge in time and
-        # send the answer through response_url when it is ready.
-        pending = _answers.submit(answer, ctx, command)
+        # is slow to answer us (a modal to open, approvers to ask), the command is acknowledged
+        # in time on its behalf and the answer goes through response_url when it is ready.
+        watched = _deadlines.watch(ack)
         try:
-            reply = pending.result(timeout=ANSWER_WITHIN)
-        except FutureTimeout:
-            ack()
-            pending.add_done_callback(lambda done: _answer_late(respond, done.result()))
-            return
-        if reply is None:
+            reply = answer(ctx, command)
+        finally:
+            in_time = watched.finish()
+        if not in_time:
+            _answer_late(respond, reply)
+        elif reply is None:
             ack()
         else:
             ack(**reply.ephemeral())

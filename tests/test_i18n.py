@@ -76,3 +76,20 @@ def test_language_follows_slack_locale() -> None:
     assert language_for("vi-VN") == "vi"
     assert language_for("ja-JP") == "vi"
     assert language_for(None) == "vi"
+
+
+def test_days_are_written_as_babel_writes_them() -> None:
+    """format_day writes dd/mm/yyyy itself (a lookup writes dozens of dates): Babel's own
+    "dd/MM/yyyy" in Vietnamese gives the same text, early years padded too."""
+    from babel.dates import format_date
+
+    from bot.i18n import VI_VN, format_day
+
+    for day in (date(2026, 1, 5), date(2026, 12, 31), date(999, 3, 7), date(1, 1, 1)):
+        assert format_day(day) == format_date(day, "dd/MM/yyyy", locale=VI_VN)
+
+
+def test_a_message_without_placeholders_is_returned_as_it_is() -> None:
+    t = Translator("en")
+    template = t("lookup.contract")
+    assert "{" not in template and t("lookup.contract", unused=1) == template

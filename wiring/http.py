@@ -87,9 +87,10 @@ class BodyGuard:
             nonlocal received, body_done
             if body_done:
                 return await receive()
-            remaining = deadline - loop.time()
             try:
-                message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
+                # A deadline on this task itself: wait_for would start a task per receive.
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 raise _Refused(408, "request body too slow") from None
             if message["type"] == "http.request":

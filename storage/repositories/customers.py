@@ -2,15 +2,83 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import Row, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Customer, Subscription
 
 WITH_SUBSCRIPTIONS = selectinload(Customer.subscriptions)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """A customer as a lookup shows it, read without the ORM (the lookup's hot path): its
+    columns, and its subscriptions (rows with the Subscription's columns) by expiry date."""
+
+    id: int
+    tax_code: str
+    name: str
+    address: str
+    segment: str
+    budget_code: str | None
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    owner: str | None
+    subscriptions: tuple[Row, ...]
+
+
+_customers = Customer.__table__.c
+_subscriptions = Subscription.__table__.c
+_VIEW_COLUMNS = [_customers[f] for f in CustomerView.__slots__ if f != "subscriptions"]
+# Built once: SQLAlchemy then finds their compiled form in its cache by identity of shape.
+_BY_ROOT = select(*_VIEW_COLUMNS).where(_customers.tax_code_root == bindparam("root"))
+_BY_IDS = select(*_VIEW_COLUMNS).where(_customers.id.in_(bindparam("ids", expanding=True)))
+_SUBSCRIPTIONS_OF = (
+    select(_subscriptions.customer_id, *[c for c in _subscriptions if c.key != "customer_id"])
+    .where(_subscriptions.customer_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_subscriptions.expires_on, _subscriptions.id)
+)
+
+
+def _views(session: Session, rows: Iterable[Row]) -> list[CustomerView]:
+    """The customers of `rows` (in their order) with their subscriptions, in one statement."""
+    found = list(rows)
+    if not found:
+        return []
+    connection = session.connection()
+    by_customer: dict[int, list[Row]] = {row[0]: [] for row in found}
+    for sub in connection.execute(_SUBSCRIPTIONS_OF, {"ids": list(by_customer)}):
+        by_customer[sub[0]].append(sub)
+    return [CustomerView(*row, tuple(by_customer[row[0]])) for row in found]
+
+
+_OF_SUBSCRIPTION = select(*_VIEW_COLUMNS).where(
+    _customers.id
+    == select(_subscriptions.customer_id)
+    .where(_subscriptions.id == bindparam("subscription_id"))
+    .scalar_subquery()
+)
+
+
+def view_of_subscription(session: Session, subscription_id: int) -> CustomerView | None:
+    """The customer holding a subscription, with all its subscriptions (None if unknown)."""
+    rows = session.connection().execute(_OF_SUBSCRIPTION, {"subscription_id": subscription_id})
+    found = _views(session, rows)
+    return found[0] if found else None
+
+
+def views_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerView]:
+    """The customers of `ids` that exist, by id, with their subscriptions."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.connection().execute(_BY_IDS, {"ids": wanted})
+    return {view.id: view for view in _views(session, rows)}
 
 
 def get_customer(session: Session, customer_id: int) -> Customer | None:
@@ -307,20 +375,19 @@ TaxKey = tuple[int, str]
 
 def page_by_tax_code(
     session: Session, tax_code: str, root: str, after: TaxKey | None, limit: int
-) -> list[tuple[TaxKey, Customer]]:
+) -> list[tuple[TaxKey, CustomerView]]:
     """The exact tax code, then the company's branches in tax-code order, after `after`."""
-    rows = session.scalars(
-        select(Customer).where(Customer.tax_code_root == root).options(WITH_SUBSCRIPTIONS)
-    )
+    rows = session.connection().execute(_BY_ROOT, {"root": root}).all()
     if "-" in tax_code:
-        rows = (c for c in rows if c.tax_code == tax_code)
-    keyed = sorted(((int(c.tax_code != tax_code), c.tax_code), c) for c in rows)
-    return [(key, c) for key, c in keyed if after is None or key > tuple(after)][:limit]
+        rows = [r for r in rows if r.tax_code == tax_code]
+    keyed = sorted(((int(r.tax_code != tax_code), r.tax_code), r) for r in rows)
+    page = [(key, r) for key, r in keyed if after is None or key > tuple(after)][:limit]
+    return list(zip((key for key, _ in page), _views(session, (r for _, r in page)), strict=True))
 
 
 def page_by_name(
     session: Session, words: Sequence[str], after: NameKey | None, limit: int
-) -> list[tuple[NameKey, Customer]]:
+) -> list[tuple[NameKey, CustomerView]]:
     """Customers whose folded name has the words typed, in the order of their NameKey, after
     `after`: new customers imported meanwhile take their place in that order, and a page never
     repeats one shown before.
@@ -344,12 +411,7 @@ def page_by_name(
         after_id = after[3] if after is not None and after[:3] == (0, 0, 0) else 0
         ids = search.walk_after(session, after_id, limit)
         keys = {i: (0, 0, 0, i) for i in ids}
-    found = {
-        c.id: c
-        for c in session.scalars(
-            select(Customer).where(Customer.id.in_(keys)).options(WITH_SUBSCRIPTIONS)
-        )
-    }
+    found = views_by_ids(session, keys)
     return [(key, found[i]) for i, key in keys.items() if i in found]
 
 
