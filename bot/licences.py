@@ -45,7 +45,6 @@ from storage import models
 from storage.db import Conflict
 from storage.repositories import audit
 from storage.repositories import licences as repo
-from storage.repositories import storage_orders as orders_repo
 
 PRODUCT = "IGOV"
 REQUEST_TYPE_GRANT = "grant"  # "Cấp": the only request type of an add-on purchase
@@ -330,7 +329,7 @@ def publish_request_event(
     request = repo.get_request(session, request_id)
     assert request is not None
     subscription = request.igov_order.subscription_id
-    card = orders_repo.subscription_with_customer(session, subscription) if subscription else None
+    card = repo.get_subscription(session, subscription) if subscription else None
     extra = {}
     if event_type != events.REQUEST_REJECTED:
         extra["modules"] = events.granted_modules(request.modules)
