@@ -296,3 +296,23 @@ class HomeRefresh(Message):
 
     kind = "home.refresh"
     user_id: str
+
+
+# Reports (bot/reports.py decides them, handlers/reports.py draws and delivers them).
+
+
+class ReportChart(Message):
+    """The chart of a `/misa report`, to the DM of who asked."""
+
+    kind = "report.chart"
+    user: str
+    period: str  # week | month
+    first: date
+
+
+class WeeklyReport(Message):
+    """Last week's report (summary and chart) to the support channel, once per week."""
+
+    kind = "report.weekly"
+    channel: str
+    first: date

@@ -136,3 +136,18 @@ def test_a_kind_is_defined_once() -> None:
         class AnotherPlaced(m.Message):
             kind: ClassVar[str] = "storage_order.placed"
             order_id: int
+
+
+# Reports (bot/reports.py).
+
+REPORT_STORED: dict[str, dict[str, Any]] = {
+    "report.chart": {"user": "U0LAN", "period": "month", "first": "2026-10-01"},
+    "report.weekly": {"channel": "C0SUPPORT", "first": "2026-11-23"},
+}
+STORED.update(REPORT_STORED)
+
+
+@pytest.mark.parametrize("kind", sorted(REPORT_STORED))
+def test_a_stored_report_payload_reads_back_and_is_written_the_same(kind: str) -> None:
+    message = m.Message.types[kind].from_payload(REPORT_STORED[kind])
+    assert message.to_payload() == REPORT_STORED[kind]

@@ -37,6 +37,7 @@ from handlers import (
     order_page,
     outbox_reports,
     reminders,
+    reports,
     storage_order,
 )
 from handlers.context import Context
@@ -64,6 +65,7 @@ FLOWS: tuple[Any, ...] = (
     lookup,
     lookup_shortcut,
     link_previews,
+    reports,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.
