@@ -70,15 +70,15 @@ def _panel(ax, t: Translator, title: str, bars, current: Figures, previous: Figu
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                 ha="center",
                 va="bottom",
-                fontproperties=_font(7),
+                fontproperties=_font(8.5),
             )
-    ax.set_title(t(title), fontproperties=_font(9, bold=True))
+    ax.set_title(t(title), fontproperties=_font(10, bold=True))
     ax.set_xticks(list(positions))
-    ax.set_xticklabels([t(key) for key, _ in bars], fontproperties=_font(7.5))
+    ax.set_xticklabels([t(key) for key, _ in bars], fontproperties=_font(8.5))
     ax.margins(y=0.18)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for label in ax.get_yticklabels():
-        label.set_fontproperties(_font(7))
+        label.set_fontproperties(_font(8))
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -86,12 +86,12 @@ def report_chart(t: Translator, report: Report) -> bytes:
     """The PNG of the report: the funnel and the licence requests, this period beside the last."""
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
-    figure.suptitle(period_title(t, report.current.period), fontproperties=_font(10, bold=True))
+    figure.suptitle(period_title(t, report.current.period), fontproperties=_font(12, bold=True))
     axes = figure.subplots(1, 2)
     for ax, (title, bars) in zip(axes, PANELS, strict=True):
         _panel(ax, t, title, bars, report.current, report.previous)
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, prop=_font(8), frameon=False)
+    figure.legend(handles, labels, loc="lower center", ncol=2, prop=_font(9), frameon=False)
     figure.tight_layout(rect=(0, 0.08, 1, 0.95))
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
