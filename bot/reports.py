@@ -18,14 +18,12 @@ from bot.authz import Authorizer, Permission
 from bot.errors import InvalidInput
 from bot.outbox import enqueue
 from bot.outbox_messages import ReportChart, WeeklyReport
-from bot.reminders import JobOutcome, ReminderConfig, Run, dedupe_key
+from bot.reminders import WEEKLY_REPORT, JobOutcome, ReminderConfig, Run, dedupe_key
 from bot.services import Services
 from bot.text import fold
 from storage.db import Database
 from storage.repositories import reminders as reminders_repo
 from storage.repositories import reports as repo
-
-WEEKLY_REPORT = "weekly-report"
 
 
 class PeriodKind(StrEnum):
