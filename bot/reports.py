@@ -220,9 +220,14 @@ def compute(services: Services, period: Period) -> Report:
     tz = services.settings.tz
     today = services.clock.now().astimezone(tz).date()
     with services.db.session() as session:
-        current = figures(session, period, today, tz)
-        previous = figures(session, period.previous(), today, tz)
-        oldest = repo.oldest_pending(session)
+        return report_in(session, period, today, tz)
+
+
+def report_in(session: Session, period: Period, today: date, tz: ZoneInfo) -> Report:
+    """The report of `period` and the one before as of `today`, read in `session`."""
+    current = figures(session, period, today, tz)
+    previous = figures(session, period.previous(), today, tz)
+    oldest = repo.oldest_pending(session)
     pending = None
     if oldest is not None:
         submitted_on = oldest.created_at.astimezone(tz).date()
