@@ -195,3 +195,36 @@ def test_p90_is_the_nearest_rank() -> None:
     assert p90([5.0]) == 5.0
     assert p90([float(n) for n in range(1, 11)]) == 9.0
     assert p90([float(n) for n in range(1, 12)]) == 10.0
+
+
+def test_the_import_records_renewals_only_when_the_expiry_moves_later(
+    services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from sqlalchemy import select
+
+    from bot.importer import import_file
+    from storage.models import Subscription, SubscriptionRenewal
+    from tests.factories import row, tax_code, write_csv
+
+    def renewals() -> list[tuple[str, date, date]]:
+        with services.db.session() as session:
+            return [
+                tuple(r)  # type: ignore[misc]
+                for r in session.execute(
+                    select(
+                        Subscription.contract_no,
+                        SubscriptionRenewal.previous_expires_on,
+                        SubscriptionRenewal.expires_on,
+                    )
+                    .join(Subscription, Subscription.id == SubscriptionRenewal.subscription_id)
+                    .order_by(SubscriptionRenewal.id)
+                )
+            ]
+
+    assert renewals() == [("HD-A", date(2026, 10, 5), date(2027, 10, 5))]
+    folder = tmp_path_factory.mktemp("renewal")
+    for n, expires_on in enumerate((date(2027, 1, 1), date(2026, 12, 20), date(2027, 2, 1))):
+        rows = [row(tax_code(950), "Công ty Gia Hạn", "HD-RENEW", expires_on)]
+        assert import_file(services.db, write_csv(folder / f"{n}.csv", rows)).rejected == 0
+    # Moved earlier (a correction): not a renewal; moved later again: one.
+    assert renewals()[1:] == [("HD-RENEW", date(2026, 12, 20), date(2027, 2, 1))]
