@@ -13,7 +13,6 @@ from handlers.blocks import kit
 from handlers.blocks.reports import period_title, report_blocks
 from handlers.context import CommandRequest, Context
 from handlers.replies import Reply
-from handlers.report_chart import report_chart
 from handlers.slack_out import FileUpload
 
 
@@ -26,6 +25,9 @@ def report_command(ctx: Context, request: CommandRequest) -> Reply:
 
 
 def chart_file(t: Translator, report: Report) -> FileUpload:
+    # matplotlib (and numpy) load on the first chart, not with every process that starts.
+    from handlers.report_chart import report_chart
+
     period = report.current.period
     name = f"bao-cao-{period.kind.value}-{period.first:%Y-%m-%d}.png"
     return FileUpload(name, report_chart(t, report), period_title(t, period))
