@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, case, exists, func, select
+from sqlalchemy import Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import IgovOrder, LicenceRequest, StorageOrder, Subscription
@@ -38,28 +38,43 @@ def _of_this_term(order: type[StorageOrder] = StorageOrder) -> object:
 
 def funnel_counts(session: Session, first: date, last: date, today: date) -> FunnelCounts:
     """AMIS Kế toán terms that ended between `first` and `last`, by where they stand `today`."""
-    ordered = exists().where(_of_this_term())
-    saved = exists().where(_of_this_term(), StorageOrder.status == PAID)
-    held = exists().where(
-        _of_this_term(),
-        StorageOrder.status == AWAITING_PAYMENT,
-        StorageOrder.payment_deadline >= today,
-    )
-    # Past the 30 days of grace (deletion day reached) and not held by an open order, or swept.
-    past_grace = Subscription.expires_on < date.fromordinal(today.toordinal() - 30)
-    swept = Subscription.data_deleted_on > Subscription.expires_on
-    deleted = and_(~saved, swept | (past_grace & ~held))
-    row = session.execute(
+    flag = lambda condition: func.max(case((condition, 1), else_=0))  # noqa: E731
+    # One row per term with its orders' flags: the join is on the subscription's index alone
+    # (the states are read from the joined rows, so no plan walks all paid orders instead).
+    terms = (
         select(
-            func.count(),
-            func.coalesce(func.sum(case((ordered, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((saved, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((deleted, 1), else_=0)), 0),
-        ).where(
+            Subscription.expires_on,
+            Subscription.data_deleted_on,
+            flag(StorageOrder.id.is_not(None)).label("ordered"),
+            flag(StorageOrder.status == PAID).label("saved"),
+            flag(
+                and_(
+                    StorageOrder.status == AWAITING_PAYMENT,
+                    StorageOrder.payment_deadline >= today,
+                )
+            ).label("held"),
+        )
+        .select_from(Subscription)
+        .outerjoin(StorageOrder, _of_this_term())
+        .where(
             Subscription.product == AMIS_KT,
             Subscription.expires_on >= first,
             Subscription.expires_on <= last,
         )
+        .group_by(Subscription.id, Subscription.expires_on, Subscription.data_deleted_on)
+        .subquery()
+    )
+    # Past the 30 days of grace (deletion day reached) and not held by an open order, or swept.
+    past_grace = terms.c.expires_on < date.fromordinal(today.toordinal() - 30)
+    swept = terms.c.data_deleted_on > terms.c.expires_on
+    deleted = and_(terms.c.saved == 0, or_(swept, and_(past_grace, terms.c.held == 0)))
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(terms.c.ordered), 0),
+            func.coalesce(func.sum(terms.c.saved), 0),
+            func.coalesce(func.sum(case((deleted, 1), else_=0)), 0),
+        ).select_from(terms)
     ).one()
     renewed = session.scalar(
         select(func.count(func.distinct(Renewal.subscription_id)))
