@@ -7,6 +7,7 @@
 | approve / reject a licence request | no | yes (never their own) | no |
 | mark an order paid | no | no | yes |
 | export (orders and payments as CSV) | no | no | yes |
+| report (`/misa report`, figures and chart) | yes | yes | yes |
 
 Roles are configured by Slack user ids and Slack user groups (STAFF_USER_IDS /
 STAFF_USERGROUP, APPROVER_USER_IDS / APPROVER_USERGROUP, FINANCE_USER_IDS / FINANCE_USERGROUP).
@@ -41,6 +42,7 @@ class Permission(StrEnum):
     REJECT = "reject"
     MARK_PAID = "mark_paid"
     EXPORT = "export"
+    REPORT = "report"
 
 
 MATRIX: Mapping[Permission, frozenset[Role]] = {
@@ -50,6 +52,7 @@ MATRIX: Mapping[Permission, frozenset[Role]] = {
     Permission.REJECT: frozenset({Role.APPROVER}),
     Permission.MARK_PAID: frozenset({Role.FINANCE}),
     Permission.EXPORT: frozenset({Role.FINANCE}),
+    Permission.REPORT: frozenset({Role.STAFF, Role.APPROVER, Role.FINANCE}),
 }
 
 

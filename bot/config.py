@@ -7,7 +7,7 @@ import os
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # one delivery may take before it is retried.
     webhook_endpoints: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # The weekly report (last week's figures and chart to SUPPORT_CHANNEL): on this weekday,
+    # at REMINDER_TIME.
+    weekly_report_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
 
     @field_validator("staff_user_ids", "approver_user_ids", "finance_user_ids", mode="before")
     @classmethod

@@ -319,3 +319,23 @@ class WebhookEvent(Message):
         stamp = self.timestamp.isoformat().replace("+00:00", "Z")
         event = {"type": self.type, "timestamp": stamp, "data": self.data}
         return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+# Reports (bot/reports.py decides them, handlers/reports.py draws and delivers them).
+
+
+class ReportChart(Message):
+    """The chart of a `/misa report`, to the DM of who asked."""
+
+    kind = "report.chart"
+    user: str
+    period: str  # week | month
+    first: date
+
+
+class WeeklyReport(Message):
+    """Last week's report (summary and chart) to the support channel, once per week."""
+
+    kind = "report.weekly"
+    channel: str
+    first: date

@@ -43,12 +43,14 @@ DELETION_WARNINGS = "deletion-warnings"
 DELETION_SWEEP = "deletion-sweep"
 APPROVAL_REMINDERS = "approval-reminders"
 PAYMENT_REMINDERS = "payment-reminders"
+WEEKLY_REPORT = "weekly-report"  # bot/reports.py
 JOB_NAMES = (
     EXPIRY_REMINDERS,
     DELETION_WARNINGS,
     DELETION_SWEEP,
     APPROVAL_REMINDERS,
     PAYMENT_REMINDERS,
+    WEEKLY_REPORT,
 )
 
 SCHEDULER_ACTOR = "scheduler"

@@ -24,7 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import reminders
+from bot import reminders, reports
 from bot.config import Settings, SettingsError
 from bot.i18n import Translator
 from bot.logs import bound, new_request_id
@@ -44,6 +44,17 @@ def _daily(attribute: str) -> Callable[[Settings], BaseTrigger]:
         return CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=settings.tz)
 
     return trigger
+
+
+def _weekly_report(settings: Settings) -> BaseTrigger:
+    at = settings.reminder_time
+    return CronTrigger(
+        day_of_week=settings.weekly_report_day,
+        hour=at.hour,
+        minute=at.minute,
+        second=at.second,
+        timezone=settings.tz,
+    )
 
 
 def _approval_checks(settings: Settings) -> BaseTrigger:
@@ -83,6 +94,9 @@ JOBS: dict[str, JobSpec] = {
         ),
         JobSpec(reminders.APPROVAL_REMINDERS, reminders.approval_reminders, _approval_checks),
         JobSpec(reminders.PAYMENT_REMINDERS, reminders.payment_reminders, _daily("reminder_time")),
+        JobSpec(
+            reminders.WEEKLY_REPORT, reports.weekly_report, _weekly_report, ("support_channel",)
+        ),
     )
 }
 
@@ -247,4 +261,7 @@ def describe(t: Translator, trigger: BaseTrigger) -> str:
     fields = {f.name: str(f) for f in getattr(trigger, "fields", [])}
     hour, minute, second = (int(fields.get(n, "0")) for n in ("hour", "minute", "second"))
     time_text = f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
+    weekday = fields.get("day_of_week", "*")
+    if weekday != "*":
+        return t("jobs.weekly_at", day=t(f"jobs.weekday.{weekday}"), time=time_text)
     return t("jobs.daily_at", time=time_text)

@@ -22,6 +22,7 @@ from handlers.igov import igov_command
 from handlers.lookup import Hint, lookup_reply
 from handlers.order_lookup import order_reply
 from handlers.replies import Reply
+from handlers.reports import report_command
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "igov": igov_command,
     "license": license_command,
     "pending": pending_command,
+    "report": report_command,
 }
 
 

@@ -27,6 +27,7 @@ EXPECTED = {
     Permission.REJECT: {Role.APPROVER},
     Permission.MARK_PAID: {Role.FINANCE},
     Permission.EXPORT: {Role.FINANCE},
+    Permission.REPORT: {Role.STAFF, Role.APPROVER, Role.FINANCE},
 }
 
 

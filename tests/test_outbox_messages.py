@@ -156,3 +156,18 @@ def test_an_event_body_is_the_same_bytes_after_a_round_trip() -> None:
             '"data":{"order_no":"LT260611ABCDEF","tax_code":"0100109106"}}'
         )
     )
+
+
+# Reports (bot/reports.py).
+
+REPORT_STORED: dict[str, dict[str, Any]] = {
+    "report.chart": {"user": "U0LAN", "period": "month", "first": "2026-10-01"},
+    "report.weekly": {"channel": "C0SUPPORT", "first": "2026-11-23"},
+}
+STORED.update(REPORT_STORED)
+
+
+@pytest.mark.parametrize("kind", sorted(REPORT_STORED))
+def test_a_stored_report_payload_reads_back_and_is_written_the_same(kind: str) -> None:
+    message = m.Message.types[kind].from_payload(REPORT_STORED[kind])
+    assert message.to_payload() == REPORT_STORED[kind]

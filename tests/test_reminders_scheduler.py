@@ -61,7 +61,12 @@ def test_schedules_read_in_words() -> None:
         "deletion-sweep": "daily at 00:15",
         "approval-reminders": "every 30 minutes",
         "payment-reminders": "daily at 08:00",
+        "weekly-report": "weekly on Monday at 08:00",
     }
+    friday = load_settings(_env_file=None, reminder_time="07:30", weekly_report_day="fri")
+    assert describe(Translator("vi"), JOBS["weekly-report"].trigger(friday)) == (
+        "hằng tuần vào thứ Sáu lúc 07:30"
+    )
 
 
 def test_reminder_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,6 +38,7 @@ from handlers import (
     order_page,
     outbox_reports,
     reminders,
+    reports,
     storage_order,
     webhooks,
 )
@@ -67,6 +68,7 @@ FLOWS: tuple[Any, ...] = (
     lookup_shortcut,
     link_previews,
     webhooks,
+    reports,
 )
 # Listeners run in these threads (bolt's default is 5): a request waiting for the database
 # or Slack holds one, and requests beyond that many queue even though the CPU is free.

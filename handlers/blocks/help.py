@@ -15,6 +15,7 @@ HELP_TOPICS = (
     "help.license",
     "help.pending",
     "help.export",
+    "help.report",
     "help.paging",
     "help.home",
     "help.shortcut",

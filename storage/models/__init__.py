@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models, one module per aggregate; all share `Base.metadata`."""
 
 from storage.models.base import Base, Timestamps
-from storage.models.customers import Customer, Subscription
+from storage.models.customers import Customer, Subscription, SubscriptionRenewal
 from storage.models.events import AuditEvent, OutboxMessage
 from storage.models.licences import (
     IgovOrder,
@@ -26,5 +26,6 @@ __all__ = [
     "StorageOrder",
     "Subscription",
     "SubscriptionModule",
+    "SubscriptionRenewal",
     "Timestamps",
 ]

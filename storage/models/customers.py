@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Timestamps
+from storage.models.types import UtcDateTime
 
 
 class Customer(Timestamps, Base):
@@ -49,3 +50,17 @@ class Subscription(Timestamps, Base):
     data_deleted_on: Mapped[date | None] = mapped_column(Date)
 
     customer: Mapped[Customer] = relationship(back_populates="subscriptions", lazy="raise")
+
+
+class SubscriptionRenewal(Base):
+    """An expiry date moved later by an import: the term that ended (or was to end) and the new
+    one. The reports count renewals from here: a renewed subscription keeps only its new date."""
+
+    __tablename__ = "subscription_renewals"
+    __table_args__ = (Index("ix_subscription_renewals_previous_expires_on", "previous_expires_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    previous_expires_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

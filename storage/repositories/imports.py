@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from storage.models import Customer, Subscription
+from storage.models import Customer, Subscription, SubscriptionRenewal
 
 CUSTOMER_FIELDS = (
     "tax_code_root",
@@ -81,6 +81,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     added, updated, unchanged = 0, 0, 0
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    renewals: list[dict[str, Any]] = []
     for customer, subscription in rows:
         values = {**subscription, "customer_id": ids[customer["tax_code"]]}
         found = current.get(subscription["contract_no"])
@@ -89,6 +90,14 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
             added += 1
         elif _differs(found, values, SUBSCRIPTION_FIELDS):
             updates.append({"id": found.id, **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
+            if values["expires_on"] > found.expires_on:
+                renewals.append(
+                    {
+                        "subscription_id": found.id,
+                        "previous_expires_on": found.expires_on,
+                        "expires_on": values["expires_on"],
+                    }
+                )
             updated += 1
         elif customer["tax_code"] in changed:
             updated += 1
@@ -98,6 +107,8 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         session.connection().execute(insert(Subscription.__table__), inserts)
     if updates:
         session.execute(update(Subscription), updates)
+    if renewals:  # what the reports count as renewed (the old date is overwritten above)
+        session.connection().execute(insert(SubscriptionRenewal.__table__), renewals)
     return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
 
 

@@ -56,6 +56,10 @@ def env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[di
         "SALES_CHANNEL": SALES,
         "SUPPORT_CHANNEL": "C0SUPPORT",
         "PUBLIC_BASE_URL": "https://bot.example.vn",
+        # Not today: the weekly report shares REMINDER_TIME and would post on its weekday.
+        "WEEKLY_REPORT_DAY": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[
+            (today.weekday() + 3) % 7
+        ],
     }
 
 

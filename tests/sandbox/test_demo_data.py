@@ -59,3 +59,30 @@ def test_loaded_only_into_an_empty_database(db: Database) -> None:
     assert set(states) == set(LifecycleState)
     assert min(states.values()) >= 5
     assert len(featured) == 3
+
+
+def test_the_demo_has_a_history_for_the_reports(db: Database) -> None:
+    import dataclasses
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.config import load_settings
+    from bot.reports import compute, parse_period
+    from bot.services import Services
+    from tests.conftest import FixedClock
+
+    load_demo_data(db, TODAY)
+    services = Services.create(load_settings(_env_file=None, database_url=db.url))
+    clock = FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    services = dataclasses.replace(services, clock=clock)
+    for text in ("", "month"):
+        report = compute(services, parse_period(text, TODAY))
+        for figures in (report.current, report.previous):
+            funnel, igov = figures.funnel, figures.igov
+            assert funnel.expired > 0 and funnel.saved > 0 and funnel.renewed > 0, figures
+            assert funnel.revenue > 0 and funnel.days_to_order is not None, figures
+            assert igov.approved > 0 and igov.median_hours is not None, figures
+    # November's accounts are all within their 30 days on 01/12; October's are past them.
+    october = compute(services, parse_period("month", TODAY)).previous.funnel
+    assert october.deleted > 0 and october.in_grace == 0
+    services.db.dispose()

@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
@@ -18,9 +19,11 @@ from bot.customers import tax_check_digit
 from bot.importer import HEADER, ImportReport, import_file
 from storage.db import Database
 from storage.models.customers import Customer, Subscription
+from wiring.sandbox.demo_history import add_history
 from wiring.sandbox.workspace import OWNER, PEOPLE, SUPPORT_1, SUPPORT_2
 
 CUSTOMERS = 300
+DEMO_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # The customers the README's walk-through (and the browser tests) use.
 ACTIVE_TAX_CODE = "0101243150"  # Công ty Cổ phần MISA: active, a storage order is refused
@@ -312,7 +315,7 @@ def is_empty(database: Database) -> bool:
         return not session.scalar(select(func.count()).select_from(Customer))
 
 
-def load_demo_data(database: Database, today: date) -> DemoOutcome:
+def load_demo_data(database: Database, today: date, tz: ZoneInfo = DEMO_TZ) -> DemoOutcome:
     """Load the demo customers into `database` if it holds none; otherwise leave it as it is."""
     if not is_empty(database):
         with database.session() as session:
@@ -326,6 +329,7 @@ def load_demo_data(database: Database, today: date) -> DemoOutcome:
             writer.writerows(demo_rows(today))
         report = import_file(database, path)
     _archive_some(database, today)
+    add_history(database, today, tz)  # the last weeks, for the reports
     with database.session() as session:
         count = session.scalar(select(func.count()).select_from(Customer)) or 0
     return DemoOutcome(loaded=True, customers=count, report=report)

@@ -60,7 +60,7 @@ def run_sandbox(*, host: str, port: int, database_url: str | None) -> None:
                 f"{where} has {waiting} deliveries waiting for a real Slack or mail server: "
                 "the sandbox will not take them. Use --database with another database."
             )
-        demo = load_demo_data(database, datetime.now(settings.tz).date())
+        demo = load_demo_data(database, datetime.now(settings.tz).date(), settings.tz)
     finally:
         database.dispose()
 
