@@ -225,15 +225,83 @@ def _contract_no(text: str) -> str:
     return text
 
 
+CUSTOMER_COLUMNS = HEADER[:9]  # the columns of the customer; the rest are the subscription's
+
+
+def _memo(parse: Callable[..., T], limit: int = 10_000) -> Callable[..., T]:
+    """`parse` remembering what it accepted: a column repeats a few values (segment, product,
+    owner, dates) over a million rows. What it refuses is raised afresh each time."""
+    known: dict[Any, T] = {}
+
+    def parse_known(*key: Any) -> T:
+        try:
+            return known[key]
+        except KeyError:
+            pass
+        except TypeError:  # a cell that cannot be a key (a signalling NaN, say)
+            return parse(*key)
+        value = parse(*key)
+        if len(known) >= limit:
+            known.clear()
+        known[key] = value
+        return value
+
+    return parse_known
+
+
+_segment = _memo(parse_segment)
+_budget_code_of = _memo(lambda text, segment: _budget_code(text, segment))
+_owner_of = _memo(lambda text: _owner(text))
+_product_of = _memo(lambda text: _product(text))
+_date_of = _memo(parse_date)
+# The last customer read: a customer's rows (one per contract) usually follow each other.
+_last_customer: tuple[tuple[Any, ...], CustomerRecord] | None = None
+
+
 def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     """Validate one row; all its problems are raised together as InvalidFields (by column)."""
+    global _last_customer
     cells = _Cells(raw)
+    key = tuple(raw.get(c) for c in CUSTOMER_COLUMNS)
+    last = _last_customer
+    if last is not None and last[0] == key and all(type(v) is str for v in key):
+        customer: CustomerRecord | None = last[1]
+    else:
+        customer = _parse_customer(cells)
+        if customer is not None:
+            _last_customer = (key, customer)
+    product = cells.parse("product", _product_of)
+    contract_no = cells.parse("contract_no", _contract_no)
+    starts_on = cells.parse("starts_on", lambda _: _date_of(raw.get("starts_on"), "starts_on"))
+    expires_on = cells.parse("expires_on", lambda _: _date_of(raw.get("expires_on"), "expires_on"))
+    if starts_on and expires_on and starts_on > expires_on:
+        cells.errors["starts_on"] = InvalidInput(
+            "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
+        )
+    if cells.errors:
+        raise InvalidFields(cells.errors)
+    assert customer and product and contract_no and starts_on and expires_on
+    return ImportRow(
+        line=line,
+        customer=customer,
+        subscription=SubscriptionRecord(
+            product=product.value,
+            contract_no=contract_no,
+            starts_on=starts_on,
+            expires_on=expires_on,
+        ),
+    )
+
+
+def _parse_customer(cells: _Cells) -> CustomerRecord | None:
+    """The row's customer, or None with its problems kept in `cells`."""
+    raw = cells.raw
     numeric = isinstance(raw.get("tax_code"), (int, float))
     tax_code = cells.parse("tax_code", lambda t: parse_tax_code_cell(t, numeric=numeric))
     name = cells.text("company_name")
     address = cells.text("address")
-    segment = cells.parse("segment", parse_segment)
-    budget_code = cells.parse("budget_code", lambda t: _budget_code(t, segment))
+    segment = cells.parse("segment", _segment)
+    budget_code = cells.parse("budget_code", lambda t: _budget_code_of(t, segment))
     contact_name = cells.text("contact_name")
     email = cells.parse(
         "contact_email", lambda t: parse_email(t, field="contact_email") if t else ""
@@ -241,42 +309,22 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     phone = cells.parse(
         "contact_phone", lambda t: parse_phone(t, field="contact_phone") if t else ""
     )
-    owner = cells.parse("owner", _owner)
-    product = cells.parse("product", _product)
-    contract_no = cells.parse("contract_no", _contract_no)
-    starts_on = cells.parse("starts_on", lambda _: parse_date(raw.get("starts_on"), "starts_on"))
-    expires_on = cells.parse(
-        "expires_on", lambda _: parse_date(raw.get("expires_on"), "expires_on")
-    )
-    if starts_on and expires_on and starts_on > expires_on:
-        cells.errors["starts_on"] = InvalidInput(
-            "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
-        )
+    owner = cells.parse("owner", _owner_of)
     if cells.errors:
-        raise InvalidFields(cells.errors)
+        return None
     assert tax_code and segment and email is not None and phone is not None
-    assert product and contract_no and starts_on and expires_on
-    return ImportRow(
-        line=line,
-        customer=CustomerRecord(
-            tax_code=tax_code.value,
-            tax_code_root=tax_code.root,
-            name=name,
-            name_folded=fold(name),
-            address=address,
-            segment=segment.value,
-            budget_code=budget_code,
-            contact_name=contact_name,
-            contact_email=email,
-            contact_phone=phone,
-            owner=owner,
-        ),
-        subscription=SubscriptionRecord(
-            product=product.value,
-            contract_no=contract_no,
-            starts_on=starts_on,
-            expires_on=expires_on,
-        ),
+    return CustomerRecord(
+        tax_code=tax_code.value,
+        tax_code_root=tax_code.root,
+        name=name,
+        name_folded=fold(name),
+        address=address,
+        segment=segment.value,
+        budget_code=budget_code,
+        contact_name=contact_name,
+        contact_email=email,
+        contact_phone=phone,
+        owner=owner,
     )
 
 
