@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from bot.customers import customer_card
+from bot.customers import customer_card, lookup_customers
 from bot.importer import HEADER, import_file
 from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
@@ -218,3 +218,30 @@ def test_sample_file_shows_every_state(db: Database, today: date) -> None:
     public = cards["Sở Tài chính tỉnh Bắc Ninh"]
     assert public.is_public and public.budget_code == "1012345"
     assert [s.product for s in public.subscriptions] == [Product.IGOV]
+
+
+def test_name_index_holds_every_customer_imported_or_added(db: Database, tmp_path: Path) -> None:
+    """The import indexes each batch's names itself (SQLite); any other insert still does."""
+    import_file(db, write_csv(tmp_path / "customers.csv", good_rows()), batch_size=2)
+    with db.session() as session:
+        session.add(
+            Customer(
+                tax_code=tax_code(20),
+                tax_code_root=tax_code(20),
+                name="Công ty Hoa Sen",
+                name_folded="cong ty hoa sen",
+                segment="enterprise",
+            )
+        )
+    today = date(2026, 12, 1)
+    for query, expected in [("misa", 2), ("so tai chinh", 1), ("hoa sen", 1)]:
+        assert len(lookup_customers(db, query, today).customers) == expected, query
+    if db.dialect == "sqlite":
+        with db.session() as session:
+            session.execute(
+                text(
+                    "INSERT INTO customer_name_fts (customer_name_fts, rank) "
+                    "VALUES ('integrity-check', 1)"
+                )
+            )
+            assert session.scalar(text("SELECT count(*) FROM customer_name_fts_deferred")) == 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Subscription
@@ -67,7 +67,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     ids = {tc: found[0] for tc, found in existing.items()}
     new = [c for tc, c in customers.items() if tc not in existing]
     if new:
-        _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+        _insert_customers(session, new)
         inserted = session.execute(
             select(Customer.id, Customer.tax_code).where(
                 Customer.tax_code.in_([c["tax_code"] for c in new])
@@ -107,6 +107,26 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     if updates:
         session.execute(update(Subscription), updates)
     return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
+
+
+def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> None:
+    """New customers, and on SQLite their names indexed in one statement (migration 0017):
+    the insert trigger stands aside while this transaction holds a row in
+    customer_name_fts_deferred. New rows take the ids after every existing one."""
+    if session.get_bind().dialect.name != "sqlite":
+        _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+        return
+    session.execute(text("INSERT INTO customer_name_fts_deferred (id) VALUES (1)"))
+    last = session.scalar(select(func.max(Customer.id))) or 0  # under the write lock now
+    _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+    session.execute(
+        text(
+            "INSERT INTO customer_name_fts (rowid, name_folded) "
+            "SELECT id, name_folded FROM customers WHERE id > :last"
+        ),
+        {"last": last},
+    )
+    session.execute(text("DELETE FROM customer_name_fts_deferred"))
 
 
 def _columns(model: type, names: Sequence[str]) -> list[Any]:
