@@ -378,8 +378,14 @@ class _FileChecks:
             raise InvalidInput("import.customer_conflict", tax_code=tax_code, first_line=first_line)
 
 
-def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> ImportReport:
-    """Import every good row of `path` in batches; report the bad ones."""
+def import_file(
+    db: Database,
+    path: Path,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import every good row of `path` in batches; report the bad ones. `progress` is called
+    with the report so far after each batch (its `source.records` tells a CSV's size)."""
     table = open_table(path)
     report = ImportReport(source=table)
     batch: list[ImportRow] = []
@@ -389,10 +395,14 @@ def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> Impor
             if len(batch) >= batch_size:
                 _apply(db, batch, report)
                 batch = []
+                if progress:
+                    progress(report)
     except InvalidInput:
         _apply(db, batch, report)  # a sheet damaged halfway: the good rows before it are kept
         raise
     _apply(db, batch, report)
+    if progress:
+        progress(report)
     if report.added or report.updated:
         with db.session() as session:
             import_repo.refresh_statistics(session)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 from datetime import date
 from pathlib import Path
 
@@ -245,3 +251,45 @@ def test_name_index_holds_every_customer_imported_or_added(db: Database, tmp_pat
                 )
             )
             assert session.scalar(text("SELECT count(*) FROM customer_name_fts_deferred")) == 0
+
+
+def _import_command(path: Path, database_url: str, home: Path) -> tuple[list[str], dict]:
+    command = [sys.executable, "-m", "bot", "import", str(path), "--lang", "en"]
+    return command, {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "HOME": str(home)}
+
+
+def test_cli_progress_on_a_terminal_is_a_bar(database_url: str, tmp_path: Path) -> None:
+    """Rows done, rows/s and the time left, redrawn in place (tqdm)."""
+    command, env = _import_command(
+        write_csv(tmp_path / "customers.csv", good_rows()), database_url, tmp_path
+    )
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    assert re.search(r"100%\|.*\| 4/4 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ rows/s\]", shown.decode())
+    assert process.stdout is not None and "Imported 4 new" in process.stdout.read().decode()
+
+
+def test_cli_progress_into_a_pipe_is_plain_lines(database_url: str, tmp_path: Path) -> None:
+    command, env = _import_command(
+        write_csv(tmp_path / "customers.csv", good_rows()), database_url, tmp_path
+    )
+    result = subprocess.run(
+        [*command, "--progress-every", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"Imported 4 of 4 rows, \d+ rows/s, about 0 s left\.\n", result.stderr), (
+        result.stderr
+    )
