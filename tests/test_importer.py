@@ -293,3 +293,15 @@ def test_cli_progress_into_a_pipe_is_plain_lines(database_url: str, tmp_path: Pa
     assert re.fullmatch(r"Imported 4 of 4 rows, \d+ rows/s, about 0 s left\.\n", result.stderr), (
         result.stderr
     )
+
+
+def test_file_checks_remember_every_key_past_growing() -> None:
+    """The compact table of keys seen keeps each first line while it grows (300,000 keys)."""
+    from bot.importer import _Seen
+
+    seen = _Seen()
+    for line in range(2, 300_002):
+        assert seen.first(f"HD{line:08d}", line, line * 7) == (line, line * 7)
+    for line in (2, 65_537, 131_075, 300_001):
+        assert seen.first(f"HD{line:08d}", 999_999) == (line, line * 7)
+    assert seen.count == 300_000 and seen.mask + 1 == 1 << 20
