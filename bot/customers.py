@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,7 +83,9 @@ class TaxCode:
 
 def tax_check_digit(first_nine: str) -> int | None:
     """The tenth digit a 10-digit root must have, or None when no digit can be valid."""
-    total = sum(int(d) * w for d, w in zip(first_nine, TAX_CODE_WEIGHTS, strict=True))
+    if len(first_nine) != len(TAX_CODE_WEIGHTS):
+        raise ValueError(f"nine digits expected, got {first_nine!r}")
+    total = sum(map(operator.mul, map(int, first_nine), TAX_CODE_WEIGHTS))
     check = 10 - total % 11
     return None if check == 10 else check
 

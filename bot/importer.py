@@ -361,27 +361,29 @@ def _is_blank(row: list[Any]) -> bool:
 
 class _Seen:
     """What the file has shown so far, by the 64-bit hash of a key (a contract number, a tax
-    code): the first line and a fingerprint, in flat arrays (24 bytes an entry, where a dict
-    of strings and tuples took about 150: 1.25 million rows must fit in a few dozen MB).
-    Open addressing with linear probing, at most half full; a hash of 0 is stored as 1."""
+    code): its first line, and a fingerprint when asked, in flat arrays of 12 or 20 bytes a
+    slot, at most 70% full (a dict of strings and tuples took about 150 bytes a key: 1.25
+    million rows must fit in a few dozen MB). Linear probing; a hash of 0 is stored as 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, fingerprints: bool = False) -> None:
         self.count = 0
         self.mask = 0
-        self.keys = self.lines = self.prints = array("q")
+        self.fingerprints = fingerprints
+        self.keys, self.lines, self.prints = array("q"), array("i"), array("q")
         self._grow(1 << 16)
 
     def _grow(self, size: int) -> None:
         keys, lines, prints = self.keys, self.lines, self.prints
         self.mask = size - 1
         self.keys = array("q", bytes(8 * size))
-        self.lines = array("q", bytes(8 * size))
-        self.prints = array("q", bytes(8 * size))
+        self.lines = array("i", bytes(4 * size))
+        self.prints = array("q", bytes(8 * size if self.fingerprints else 0))
         for index, key in enumerate(keys):
             if key:
                 slot = self._slot(key)
                 self.keys[slot], self.lines[slot] = key, lines[index]
-                self.prints[slot] = prints[index]
+                if self.fingerprints:
+                    self.prints[slot] = prints[index]
 
     def _slot(self, key: int) -> int:
         """Where `key` is, or the empty slot where it would go."""
@@ -398,10 +400,12 @@ class _Seen:
         key = hash(text) or 1
         slot = self._slot(key)
         if self.keys[slot]:
-            return self.lines[slot], self.prints[slot]
-        self.keys[slot], self.lines[slot], self.prints[slot] = key, line, fingerprint
+            return self.lines[slot], (self.prints[slot] if self.fingerprints else 0)
+        self.keys[slot], self.lines[slot] = key, line
+        if self.fingerprints:
+            self.prints[slot] = fingerprint
         self.count += 1
-        if self.count * 2 > self.mask:
+        if self.count * 10 > self.mask * 7:
             self._grow((self.mask + 1) * 2)
         return line, fingerprint
 
@@ -411,7 +415,7 @@ class _FileChecks:
 
     def __init__(self) -> None:
         self._contracts = _Seen()
-        self._customers = _Seen()
+        self._customers = _Seen(fingerprints=True)
 
     def check(self, row: ImportRow) -> None:
         contract = row.subscription.contract_no
