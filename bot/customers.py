@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,7 +83,9 @@ class TaxCode:
 
 def tax_check_digit(first_nine: str) -> int | None:
     """The tenth digit a 10-digit root must have, or None when no digit can be valid."""
-    total = sum(int(d) * w for d, w in zip(first_nine, TAX_CODE_WEIGHTS, strict=True))
+    if len(first_nine) != len(TAX_CODE_WEIGHTS):
+        raise ValueError(f"nine digits expected, got {first_nine!r}")
+    total = sum(map(operator.mul, map(int, first_nine), TAX_CODE_WEIGHTS))
     check = 10 - total % 11
     return None if check == 10 else check
 
@@ -141,11 +144,39 @@ def parse_segment(raw: str) -> Segment:
     return segment
 
 
+# The usual shape of an address: a dot-atom of plain ASCII before the @. Such a local part is
+# valid and kept as typed by email_validator, so only the domain needs its (cached) verdict.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*")
+_DOMAINS: dict[str, str | None] = {}  # domain as typed: normalised, or None when invalid
+_MAX_DOMAINS = 100_000
+
+
+def _normalised_domain(domain: str) -> str | None:
+    """The domain as email_validator normalises it, or None when it refuses it."""
+    found = _DOMAINS.get(domain, "")
+    if found != "":
+        return found
+    try:
+        found = validate_email(f"a@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        found = None
+    if len(_DOMAINS) >= _MAX_DOMAINS:
+        _DOMAINS.clear()
+    _DOMAINS[domain] = found
+    return found
+
+
 def parse_email(raw: str, *, field: str = "email") -> str:
     """Syntax check only (no DNS): the normalised address, or an error saying why."""
     text = raw.strip()
     if not text:
         raise InvalidInput("email.empty", field=field)
+    local, at, domain = text.rpartition("@")
+    if at and len(text) <= 200 and len(local) <= 64 and _PLAIN_LOCAL.fullmatch(local):
+        # The common case, checked without parsing it again (imports check a million).
+        normalised = _normalised_domain(domain)
+        if normalised is not None:
+            return f"{local}@{normalised}"
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:

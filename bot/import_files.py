@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ class TableFile:
     path: Path
     encoding: str | None = None  # CSV only: utf-8, utf-8-sig, utf-16 or cp1258
     delimiter: str | None = None  # CSV only: one of DELIMITERS
+    records: int | None = None  # CSV only: records of the file, header and blank ones included
 
     @property
     def is_xlsx(self) -> bool:
@@ -70,11 +72,10 @@ def open_table(path: Path) -> TableFile:
     try:
         encoding = _detect_encoding(path)
         table = TableFile(path, encoding, _sniff_delimiter(path, encoding))
-        for _ in table.rows():
-            pass
+        records = sum(1 for _ in table.rows())
     except UnicodeError:  # Windows-1258 leaves a few bytes undefined; UTF-16 has odd lengths
         raise InvalidInput("import.not_text", field="file", name=path.name) from None
-    return table
+    return dataclasses.replace(table, records=records)
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the same file twice changes nothing.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -225,15 +226,83 @@ def _contract_no(text: str) -> str:
     return text
 
 
+CUSTOMER_COLUMNS = HEADER[:9]  # the columns of the customer; the rest are the subscription's
+
+
+def _memo(parse: Callable[..., T], limit: int = 10_000) -> Callable[..., T]:
+    """`parse` remembering what it accepted: a column repeats a few values (segment, product,
+    owner, dates) over a million rows. What it refuses is raised afresh each time."""
+    known: dict[Any, T] = {}
+
+    def parse_known(*key: Any) -> T:
+        try:
+            return known[key]
+        except KeyError:
+            pass
+        except TypeError:  # a cell that cannot be a key (a signalling NaN, say)
+            return parse(*key)
+        value = parse(*key)
+        if len(known) >= limit:
+            known.clear()
+        known[key] = value
+        return value
+
+    return parse_known
+
+
+_segment = _memo(parse_segment)
+_budget_code_of = _memo(lambda text, segment: _budget_code(text, segment))
+_owner_of = _memo(lambda text: _owner(text))
+_product_of = _memo(lambda text: _product(text))
+_date_of = _memo(parse_date)
+# The last customer read: a customer's rows (one per contract) usually follow each other.
+_last_customer: tuple[tuple[Any, ...], CustomerRecord] | None = None
+
+
 def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     """Validate one row; all its problems are raised together as InvalidFields (by column)."""
+    global _last_customer
     cells = _Cells(raw)
+    key = tuple(raw.get(c) for c in CUSTOMER_COLUMNS)
+    last = _last_customer
+    if last is not None and last[0] == key and all(type(v) is str for v in key):
+        customer: CustomerRecord | None = last[1]
+    else:
+        customer = _parse_customer(cells)
+        if customer is not None:
+            _last_customer = (key, customer)
+    product = cells.parse("product", _product_of)
+    contract_no = cells.parse("contract_no", _contract_no)
+    starts_on = cells.parse("starts_on", lambda _: _date_of(raw.get("starts_on"), "starts_on"))
+    expires_on = cells.parse("expires_on", lambda _: _date_of(raw.get("expires_on"), "expires_on"))
+    if starts_on and expires_on and starts_on > expires_on:
+        cells.errors["starts_on"] = InvalidInput(
+            "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
+        )
+    if cells.errors:
+        raise InvalidFields(cells.errors)
+    assert customer and product and contract_no and starts_on and expires_on
+    return ImportRow(
+        line=line,
+        customer=customer,
+        subscription=SubscriptionRecord(
+            product=product.value,
+            contract_no=contract_no,
+            starts_on=starts_on,
+            expires_on=expires_on,
+        ),
+    )
+
+
+def _parse_customer(cells: _Cells) -> CustomerRecord | None:
+    """The row's customer, or None with its problems kept in `cells`."""
+    raw = cells.raw
     numeric = isinstance(raw.get("tax_code"), (int, float))
     tax_code = cells.parse("tax_code", lambda t: parse_tax_code_cell(t, numeric=numeric))
     name = cells.text("company_name")
     address = cells.text("address")
-    segment = cells.parse("segment", parse_segment)
-    budget_code = cells.parse("budget_code", lambda t: _budget_code(t, segment))
+    segment = cells.parse("segment", _segment)
+    budget_code = cells.parse("budget_code", lambda t: _budget_code_of(t, segment))
     contact_name = cells.text("contact_name")
     email = cells.parse(
         "contact_email", lambda t: parse_email(t, field="contact_email") if t else ""
@@ -241,42 +310,22 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     phone = cells.parse(
         "contact_phone", lambda t: parse_phone(t, field="contact_phone") if t else ""
     )
-    owner = cells.parse("owner", _owner)
-    product = cells.parse("product", _product)
-    contract_no = cells.parse("contract_no", _contract_no)
-    starts_on = cells.parse("starts_on", lambda _: parse_date(raw.get("starts_on"), "starts_on"))
-    expires_on = cells.parse(
-        "expires_on", lambda _: parse_date(raw.get("expires_on"), "expires_on")
-    )
-    if starts_on and expires_on and starts_on > expires_on:
-        cells.errors["starts_on"] = InvalidInput(
-            "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
-        )
+    owner = cells.parse("owner", _owner_of)
     if cells.errors:
-        raise InvalidFields(cells.errors)
+        return None
     assert tax_code and segment and email is not None and phone is not None
-    assert product and contract_no and starts_on and expires_on
-    return ImportRow(
-        line=line,
-        customer=CustomerRecord(
-            tax_code=tax_code.value,
-            tax_code_root=tax_code.root,
-            name=name,
-            name_folded=fold(name),
-            address=address,
-            segment=segment.value,
-            budget_code=budget_code,
-            contact_name=contact_name,
-            contact_email=email,
-            contact_phone=phone,
-            owner=owner,
-        ),
-        subscription=SubscriptionRecord(
-            product=product.value,
-            contract_no=contract_no,
-            starts_on=starts_on,
-            expires_on=expires_on,
-        ),
+    return CustomerRecord(
+        tax_code=tax_code.value,
+        tax_code_root=tax_code.root,
+        name=name,
+        name_folded=fold(name),
+        address=address,
+        segment=segment.value,
+        budget_code=budget_code,
+        contact_name=contact_name,
+        contact_email=email,
+        contact_phone=phone,
+        owner=owner,
     )
 
 
@@ -310,28 +359,84 @@ def _is_blank(row: list[Any]) -> bool:
     return row.count(None) + row.count("") == len(row)
 
 
+class _Seen:
+    """What the file has shown so far, by the 64-bit hash of a key (a contract number, a tax
+    code): its first line, and a fingerprint when asked, in flat arrays of 12 or 20 bytes a
+    slot, at most 70% full (a dict of strings and tuples took about 150 bytes a key: 1.25
+    million rows must fit in a few dozen MB). Linear probing; a hash of 0 is stored as 1."""
+
+    def __init__(self, fingerprints: bool = False) -> None:
+        self.count = 0
+        self.mask = 0
+        self.fingerprints = fingerprints
+        self.keys, self.lines, self.prints = array("q"), array("i"), array("q")
+        self._grow(1 << 16)
+
+    def _grow(self, size: int) -> None:
+        keys, lines, prints = self.keys, self.lines, self.prints
+        self.mask = size - 1
+        self.keys = array("q", bytes(8 * size))
+        self.lines = array("i", bytes(4 * size))
+        self.prints = array("q", bytes(8 * size if self.fingerprints else 0))
+        for index, key in enumerate(keys):
+            if key:
+                slot = self._slot(key)
+                self.keys[slot], self.lines[slot] = key, lines[index]
+                if self.fingerprints:
+                    self.prints[slot] = prints[index]
+
+    def _slot(self, key: int) -> int:
+        """Where `key` is, or the empty slot where it would go."""
+        keys, mask = self.keys, self.mask
+        slot = key & mask
+        while True:
+            found = keys[slot]
+            if found == key or not found:
+                return slot
+            slot = (slot + 1) & mask
+
+    def first(self, text: str, line: int, fingerprint: int = 0) -> tuple[int, int]:
+        """(first line, fingerprint) of `text`, kept as (line, fingerprint) if it is new."""
+        key = hash(text) or 1
+        slot = self._slot(key)
+        if self.keys[slot]:
+            return self.lines[slot], (self.prints[slot] if self.fingerprints else 0)
+        self.keys[slot], self.lines[slot] = key, line
+        if self.fingerprints:
+            self.prints[slot] = fingerprint
+        self.count += 1
+        if self.count * 10 > self.mask * 7:
+            self._grow((self.mask + 1) * 2)
+        return line, fingerprint
+
+
 class _FileChecks:
     """Consistency across rows of one file: unique contracts, one version of each customer."""
 
     def __init__(self) -> None:
-        self._contracts: dict[str, int] = {}
-        self._customers: dict[str, tuple[int, int]] = {}
+        self._contracts = _Seen()
+        self._customers = _Seen(fingerprints=True)
 
     def check(self, row: ImportRow) -> None:
         contract = row.subscription.contract_no
-        first = self._contracts.setdefault(contract, row.line)
+        first, _ = self._contracts.first(contract, row.line)
         if first != row.line:
             raise InvalidInput("import.duplicate_contract", contract_no=contract, first_line=first)
         tax_code = row.customer.tax_code
-        first_line, fingerprint = self._customers.setdefault(
-            tax_code, (row.line, row.customer.fingerprint())
-        )
-        if fingerprint != row.customer.fingerprint():
+        fingerprint = row.customer.fingerprint()
+        first_line, first_fingerprint = self._customers.first(tax_code, row.line, fingerprint)
+        if first_fingerprint != fingerprint:
             raise InvalidInput("import.customer_conflict", tax_code=tax_code, first_line=first_line)
 
 
-def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> ImportReport:
-    """Import every good row of `path` in batches; report the bad ones."""
+def import_file(
+    db: Database,
+    path: Path,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import every good row of `path` in batches; report the bad ones. `progress` is called
+    with the report so far after each batch (its `source.records` tells a CSV's size)."""
     table = open_table(path)
     report = ImportReport(source=table)
     batch: list[ImportRow] = []
@@ -341,10 +446,14 @@ def import_file(db: Database, path: Path, batch_size: int = BATCH_SIZE) -> Impor
             if len(batch) >= batch_size:
                 _apply(db, batch, report)
                 batch = []
+                if progress:
+                    progress(report)
     except InvalidInput:
         _apply(db, batch, report)  # a sheet damaged halfway: the good rows before it are kept
         raise
     _apply(db, batch, report)
+    if progress:
+        progress(report)
     if report.added or report.updated:
         with db.session() as session:
             import_repo.refresh_statistics(session)

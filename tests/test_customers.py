@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.vn import mst
@@ -20,7 +21,7 @@ from bot.customers import (
     tax_check_digit,
 )
 from bot.errors import InvalidInput
-from bot.text import fold
+from bot.text import fold, fold_words
 
 
 @pytest.mark.parametrize(
@@ -415,3 +416,36 @@ def test_queries_are_classified() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_lookup_query("!!! ???")
     assert caught.value.key == "lookup.no_words"
+
+
+_EMAIL_PARTS = st.sampled_from(
+    ["ketoan", "KeToan", "a", "x_y", "b+c", "-", ".", "..", "@", " ", "é", "đ", "ü", "1", "a" * 70]
+)
+_DOMAIN_PARTS = st.sampled_from(
+    [
+        *("misa", "MISA", "com", "vn", ".", "..", "-", "x-", "-x", "123", "test", "local"),
+        *("localhost", "arpa", "invalid", "onion", "bücher", "đà", "xn--bcher-kva", "_"),
+        *("a" * 64, "example"),
+    ]
+)
+
+
+@given(st.lists(_EMAIL_PARTS, max_size=5), st.lists(_DOMAIN_PARTS, max_size=6))
+def test_email_check_agrees_with_email_validator(local: list[str], domain: list[str]) -> None:
+    """The quick path for plain addresses decides exactly as email_validator does."""
+    text = f"{''.join(local)}@{''.join(domain)}"
+    try:
+        expected = validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    if not text.strip():
+        return
+    try:
+        assert parse_email(text) == expected
+    except InvalidInput as error:
+        assert expected is None and error.key == "email.invalid"
+
+
+@given(st.text(alphabet=st.sampled_from("aĐđếỆ ̣\u0301\t\n\xa0\u2028-.,_0Σσ1İ") | st.characters()))
+def test_fold_word_by_word_equals_fold_at_once(text: str) -> None:
+    assert fold(text) == fold_words(text)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from bot.customers import customer_card
+from bot.customers import customer_card, lookup_customers
 from bot.importer import HEADER, import_file
 from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
@@ -218,3 +224,84 @@ def test_sample_file_shows_every_state(db: Database, today: date) -> None:
     public = cards["Sở Tài chính tỉnh Bắc Ninh"]
     assert public.is_public and public.budget_code == "1012345"
     assert [s.product for s in public.subscriptions] == [Product.IGOV]
+
+
+def test_name_index_holds_every_customer_imported_or_added(db: Database, tmp_path: Path) -> None:
+    """The import indexes each batch's names itself (SQLite); any other insert still does."""
+    import_file(db, write_csv(tmp_path / "customers.csv", good_rows()), batch_size=2)
+    with db.session() as session:
+        session.add(
+            Customer(
+                tax_code=tax_code(20),
+                tax_code_root=tax_code(20),
+                name="Công ty Hoa Sen",
+                name_folded="cong ty hoa sen",
+                segment="enterprise",
+            )
+        )
+    today = date(2026, 12, 1)
+    for query, expected in [("misa", 2), ("so tai chinh", 1), ("hoa sen", 1)]:
+        assert len(lookup_customers(db, query, today).customers) == expected, query
+    if db.dialect == "sqlite":
+        with db.session() as session:
+            session.execute(
+                text(
+                    "INSERT INTO customer_name_fts (customer_name_fts, rank) "
+                    "VALUES ('integrity-check', 1)"
+                )
+            )
+            assert session.scalar(text("SELECT count(*) FROM customer_name_fts_deferred")) == 0
+
+
+def _import_command(path: Path, database_url: str, home: Path) -> tuple[list[str], dict]:
+    command = [sys.executable, "-m", "bot", "import", str(path), "--lang", "en"]
+    return command, {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "HOME": str(home)}
+
+
+def test_cli_progress_on_a_terminal_is_a_bar(database_url: str, tmp_path: Path) -> None:
+    """Rows done, rows/s and the time left, redrawn in place (tqdm)."""
+    command, env = _import_command(
+        write_csv(tmp_path / "customers.csv", good_rows()), database_url, tmp_path
+    )
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    assert re.search(r"100%\|.*\| 4/4 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ rows/s\]", shown.decode())
+    assert process.stdout is not None and "Imported 4 new" in process.stdout.read().decode()
+
+
+def test_cli_progress_into_a_pipe_is_plain_lines(database_url: str, tmp_path: Path) -> None:
+    command, env = _import_command(
+        write_csv(tmp_path / "customers.csv", good_rows()), database_url, tmp_path
+    )
+    result = subprocess.run(
+        [*command, "--progress-every", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"Imported 4 of 4 rows, \d+ rows/s, about 0 s left\.\n", result.stderr), (
+        result.stderr
+    )
+
+
+def test_file_checks_remember_every_key_past_growing() -> None:
+    """The compact table of keys seen keeps each first line while it grows (300,000 keys)."""
+    from bot.importer import _Seen
+
+    seen = _Seen(fingerprints=True)
+    for line in range(2, 300_002):
+        assert seen.first(f"HD{line:08d}", line, line * 7) == (line, line * 7)
+    for line in (2, 65_537, 131_075, 300_001):
+        assert seen.first(f"HD{line:08d}", 999_999) == (line, line * 7)
+    assert seen.count == 300_000 and seen.mask + 1 == 1 << 19

@@ -199,19 +199,30 @@ def _how_read(t: Translator, table: TableFile) -> str:
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def import_command(file: Path, lang: str) -> None:
+@click.option(
+    "--progress-every",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds between progress lines when the output is not a terminal.",
+)
+def import_command(file: Path, lang: str, progress_every: float) -> None:
     from bot.importer import import_file
     from storage.db import Database
     from storage.migrate import upgrade
+    from wiring.import_progress import ImportProgress
 
     settings = _settings()
     t = Translator(lang)
     database = Database(settings.effective_database_url)
     upgrade(database, local_timezone=settings.bot_timezone)
+    progress = ImportProgress(t, every=progress_every)
     try:
-        report = import_file(database, file)
+        report = import_file(database, file, progress=progress)
     except InvalidInput as error:
         raise _UnreadableFile(t(error.key, **error.params)) from None
+    finally:
+        progress.close()
     for row_error in report.errors:
         reason = t(row_error.key, **row_error.params)
         click.echo(t("import.line_error", line=row_error.line, reason=reason), err=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Subscription, SubscriptionRenewal
@@ -35,35 +36,38 @@ class UpsertOutcome:
     unchanged: int
 
 
-def _differs(entity: Any, values: dict[str, Any], fields: Sequence[str]) -> bool:
-    return any(getattr(entity, name) != values[name] for name in fields)
-
-
 def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
-    """Insert what is new, update what changed, leave the rest untouched (no timestamp bump)."""
+    """Insert what is new, update what changed, leave the rest untouched (no timestamp bump).
+
+    Existing rows are read as plain tuples and new ones written in one statement per table
+    (COPY on PostgreSQL, one executemany on SQLite), ids in the order of the rows.
+    """
     customers = {c["tax_code"]: c for c, _ in rows}
     existing = {
-        c.tax_code: c
-        for c in session.scalars(select(Customer).where(Customer.tax_code.in_(customers)))
+        tax_code: (customer_id, values)
+        for customer_id, tax_code, *values in session.execute(
+            select(Customer.id, Customer.tax_code, *_columns(Customer, CUSTOMER_FIELDS)).where(
+                Customer.tax_code.in_(customers)
+            )
+        )
     }
     changed = {
         tc
         for tc, c in customers.items()
-        if tc in existing and _differs(existing[tc], c, CUSTOMER_FIELDS)
+        if tc in existing and existing[tc][1] != [c[f] for f in CUSTOMER_FIELDS]
     }
     if changed:
         session.execute(
             update(Customer),
             [
-                {"id": existing[tc].id, **{f: customers[tc][f] for f in CUSTOMER_FIELDS}}
+                {"id": existing[tc][0], **{f: customers[tc][f] for f in CUSTOMER_FIELDS}}
                 for tc in changed
             ],
         )
-    ids = {tc: c.id for tc, c in existing.items()}
+    ids = {tc: found[0] for tc, found in existing.items()}
     new = [c for tc, c in customers.items() if tc not in existing]
     if new:
-        # Core executemany (not the ORM bulk path with RETURNING): much faster; ids read back.
-        session.connection().execute(insert(Customer.__table__), new)
+        _insert_customers(session, new)
         inserted = session.execute(
             select(Customer.id, Customer.tax_code).where(
                 Customer.tax_code.in_([c["tax_code"] for c in new])
@@ -73,9 +77,13 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
 
     contracts = [s["contract_no"] for _, s in rows]
     current = {
-        s.contract_no: s
-        for s in session.scalars(
-            select(Subscription).where(Subscription.contract_no.in_(contracts))
+        contract_no: (subscription_id, values)
+        for subscription_id, contract_no, *values in session.execute(
+            select(
+                Subscription.id,
+                Subscription.contract_no,
+                *_columns(Subscription, SUBSCRIPTION_FIELDS),
+            ).where(Subscription.contract_no.in_(contracts))
         )
     }
     added, updated, unchanged = 0, 0, 0
@@ -88,13 +96,14 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         if found is None:
             inserts.append(values)
             added += 1
-        elif _differs(found, values, SUBSCRIPTION_FIELDS):
-            updates.append({"id": found.id, **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
-            if values["expires_on"] > found.expires_on:
+        elif found[1] != [values[f] for f in SUBSCRIPTION_FIELDS]:
+            updates.append({"id": found[0], **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
+            previous_expires_on = found[1][SUBSCRIPTION_FIELDS.index("expires_on")]
+            if values["expires_on"] > previous_expires_on:
                 renewals.append(
                     {
-                        "subscription_id": found.id,
-                        "previous_expires_on": found.expires_on,
+                        "subscription_id": found[0],
+                        "previous_expires_on": previous_expires_on,
                         "expires_on": values["expires_on"],
                     }
                 )
@@ -104,12 +113,68 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         else:
             unchanged += 1
     if inserts:
-        session.connection().execute(insert(Subscription.__table__), inserts)
+        _insert_new(session, Subscription, ("contract_no", *SUBSCRIPTION_FIELDS), inserts)
     if updates:
         session.execute(update(Subscription), updates)
     if renewals:  # what the reports count as renewed (the old date is overwritten above)
         session.connection().execute(insert(SubscriptionRenewal.__table__), renewals)
     return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
+
+
+def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> None:
+    """New customers, and on SQLite their names indexed in one statement (migration 0017):
+    the insert trigger stands aside while this transaction holds a row in
+    customer_name_fts_deferred. New rows take the ids after every existing one."""
+    if session.get_bind().dialect.name != "sqlite":
+        _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+        return
+    session.execute(text("INSERT INTO customer_name_fts_deferred (id) VALUES (1)"))
+    last = session.scalar(select(func.max(Customer.id))) or 0  # under the write lock now
+    _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+    session.execute(
+        text(
+            "INSERT INTO customer_name_fts (rowid, name_folded) "
+            "SELECT id, name_folded FROM customers WHERE id > :last"
+        ),
+        {"last": last},
+    )
+    session.execute(text("DELETE FROM customer_name_fts_deferred"))
+
+
+def _columns(model: type, names: Sequence[str]) -> list[Any]:
+    return [getattr(model, name) for name in names]
+
+
+def _insert_new(
+    session: Session, model: type, names: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert `rows` (values of `names`) as they are, stamped now: the database's own bulk path,
+    past SQLAlchemy's per-value processing."""
+    connection = session.connection()
+    dialect = connection.dialect
+    table = model.__table__  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    columns = [*names, "created_at", "updated_at"]
+    if dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([*(row[n] for n in names), now, now])
+        return
+    processors = {n: table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
+    stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    stamped = stamp(now) if stamp else now
+    convert = [(n, p) for n, p in processors.items() if p is not None]
+    values = []
+    for row in rows:
+        converted = dict(row)
+        for name, process in convert:
+            converted[name] = process(row[name])
+        values.append((*(converted[n] for n in names), stamped, stamped))
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values
+    )
 
 
 def refresh_statistics(session: Session) -> None:
