@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from bot.errors import InvalidFields, InvalidInput
 from bot.import_files import TableFile, open_table
 from bot.subscriptions import Product
 from bot.text import clean_line, fold
-from storage.db import Database
+from storage.db import Database, Session
 from storage.repositories import imports as import_repo
 
 HEADER = (
@@ -95,6 +95,10 @@ class RowError:
     params: dict[str, Any]
 
 
+# Called with the contracts whose expiry a batch moved, in that batch's transaction.
+ExpiryMoved = Callable[[Session, Sequence[str]], int]
+
+
 @dataclass
 class ImportReport:
     added: int = 0
@@ -103,6 +107,7 @@ class ImportReport:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     source: TableFile | None = None  # how the file was read
+    cancelled_orders: int = 0  # open storage orders of accounts the file renewed
 
     @property
     def total(self) -> int:
@@ -434,9 +439,12 @@ def import_file(
     path: Path,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportReport], None] | None = None,
+    expiry_moved: ExpiryMoved | None = None,
 ) -> ImportReport:
     """Import every good row of `path` in batches; report the bad ones. `progress` is called
-    with the report so far after each batch (its `source.records` tells a CSV's size)."""
+    with the report so far after each batch (its `source.records` tells a CSV's size).
+    `expiry_moved` is called in each batch's transaction with the contracts whose expiry the
+    batch moved (a renewal), and returns how many open storage orders it cancelled."""
     table = open_table(path)
     report = ImportReport(source=table)
     batch: list[ImportRow] = []
@@ -444,14 +452,16 @@ def import_file(
         for row in _checked_rows(table, report):
             batch.append(row)
             if len(batch) >= batch_size:
-                _apply(db, batch, report)
+                _apply(db, batch, report, expiry_moved)
                 batch = []
                 if progress:
                     progress(report)
     except InvalidInput:
-        _apply(db, batch, report)  # a sheet damaged halfway: the good rows before it are kept
+        _apply(
+            db, batch, report, expiry_moved
+        )  # a sheet damaged halfway: the good rows before it are kept
         raise
-    _apply(db, batch, report)
+    _apply(db, batch, report, expiry_moved)
     if progress:
         progress(report)
     if report.added or report.updated:
@@ -478,7 +488,9 @@ def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]
         report.errors.extend(RowError(line, e.key, e.params) for e in errors)
 
 
-def _apply(db: Database, batch: list[ImportRow], report: ImportReport) -> None:
+def _apply(
+    db: Database, batch: list[ImportRow], report: ImportReport, expiry_moved: ExpiryMoved | None
+) -> None:
     if not batch:
         return
     with db.session() as session:
@@ -486,6 +498,8 @@ def _apply(db: Database, batch: list[ImportRow], report: ImportReport) -> None:
             session,
             [(r.customer.__dict__, r.subscription.__dict__) for r in batch],
         )
+        if expiry_moved is not None and outcome.expiry_moved:
+            report.cancelled_orders += expiry_moved(session, outcome.expiry_moved)
     report.added += outcome.added
     report.updated += outcome.updated
     report.unchanged += outcome.unchanged

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -204,6 +206,36 @@ def test_a_renewal_from_the_crm_cancels_with_an_event(services: Services) -> Non
     with services.db.session() as session:
         status = session.get(StorageOrder, order_id)
         assert status is not None and status.status == "cancelled"
+
+
+def test_an_import_renewing_the_account_cancels_its_open_order(
+    services: Services, database_url: str, tmp_path: Path
+) -> None:
+    """The CRM's file renews an account whose storage order awaits payment: paying it would
+    archive an account that is active again, so the import cancels it, as the sync API does."""
+    order_id = place(services)
+    renewed = services.clock.today() + timedelta(days=365)
+    rows = [row("0101243150", "Công ty Cổ phần MISA", "HD-EV", renewed, email="kt@misa.com.vn")]
+    path = write_csv(tmp_path / "renewed.csv", rows)
+    env = {
+        "DATABASE_URL": database_url,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "WEBHOOK_ENDPOINTS": json.dumps([ALL]),
+    }
+    command = [sys.executable, "-m", "bot", "import", str(path)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Đã tự hủy 1 đơn gói lưu trữ chờ thanh toán" in result.stdout
+    with services.db.session() as session:
+        order = session.get(StorageOrder, order_id)
+        assert order is not None and order.status == "cancelled"
+        assert order.cancel_reason is not None
+        assert renewed.strftime("%d/%m/%Y") in order.cancel_reason
+    cancelled = sent(services.db, "storage_order.cancelled")
+    assert cancelled[ALL["url"]].data["contract_no"] == "HD-EV"
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "Đã tự hủy" not in again.stdout
 
 
 def test_a_rejected_request_is_an_event_without_modules(services: Services, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -207,8 +207,10 @@ def _how_read(t: Translator, table: TableFile) -> str:
     help="Seconds between progress lines when the output is not a terminal.",
 )
 def import_command(file: Path, lang: str, progress_every: float) -> None:
+    from bot.clock import Clock
+    from bot.crm_sync import cancel_orders_of_renewed
     from bot.importer import import_file
-    from storage.db import Database
+    from storage.db import Database, Session
     from storage.migrate import upgrade
     from wiring.import_progress import ImportProgress
 
@@ -217,8 +219,18 @@ def import_command(file: Path, lang: str, progress_every: float) -> None:
     database = Database(settings.effective_database_url)
     upgrade(database, local_timezone=settings.bot_timezone)
     progress = ImportProgress(t, every=progress_every)
+    clock = Clock(settings.tz)
+
+    def cancel_renewed(session: Session, contract_nos: Sequence[str]) -> int:
+        """A renewed account may no longer buy storage: its open order is cancelled."""
+        now = clock.now()
+        endpoints = settings.webhook_endpoints
+        return len(
+            cancel_orders_of_renewed(session, list(contract_nos), now, now.date(), endpoints)
+        )
+
     try:
-        report = import_file(database, file, progress=progress)
+        report = import_file(database, file, progress=progress, expiry_moved=cancel_renewed)
     except InvalidInput as error:
         raise _UnreadableFile(t(error.key, **error.params)) from None
     finally:
@@ -238,6 +250,8 @@ def import_command(file: Path, lang: str, progress_every: float) -> None:
             total=report.total,
         )
     )
+    if report.cancelled_orders:
+        click.echo(t("import.cancelled_orders", count=report.cancelled_orders))
     if report.rejected:
         sys.exit(1)
 

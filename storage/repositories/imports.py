@@ -34,6 +34,8 @@ class UpsertOutcome:
     added: int
     updated: int
     unchanged: int
+    # Contracts already stored whose expiry this upsert moved (a renewal, or a correction).
+    expiry_moved: tuple[str, ...] = ()
 
 
 def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
@@ -90,6 +92,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     renewals: list[dict[str, Any]] = []
+    expiry_moved: list[str] = []
     for customer, subscription in rows:
         values = {**subscription, "customer_id": ids[customer["tax_code"]]}
         found = current.get(subscription["contract_no"])
@@ -99,6 +102,8 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         elif found[1] != [values[f] for f in SUBSCRIPTION_FIELDS]:
             updates.append({"id": found[0], **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
             previous_expires_on = found[1][SUBSCRIPTION_FIELDS.index("expires_on")]
+            if values["expires_on"] != previous_expires_on:
+                expiry_moved.append(subscription["contract_no"])
             if values["expires_on"] > previous_expires_on:
                 renewals.append(
                     {
@@ -118,7 +123,9 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         session.execute(update(Subscription), updates)
     if renewals:  # what the reports count as renewed (the old date is overwritten above)
         session.connection().execute(insert(SubscriptionRenewal.__table__), renewals)
-    return UpsertOutcome(added=added, updated=updated, unchanged=unchanged)
+    return UpsertOutcome(
+        added=added, updated=updated, unchanged=unchanged, expiry_moved=tuple(expiry_moved)
+    )
 
 
 def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> None:
