@@ -8,6 +8,7 @@ Vietnamese glyphs, so nothing depends on the fonts of the machine.
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -74,7 +75,9 @@ def _panel(ax, t: Translator, title: str, bars, current: Figures, previous: Figu
             )
     ax.set_title(t(title), fontproperties=_font(10, bold=True))
     ax.set_xticks(list(positions))
-    ax.set_xticklabels([t(key) for key, _ in bars], fontproperties=_font(8.5))
+    # Two short lines rather than one long: four labels share a half of a phone's width.
+    labels = [textwrap.fill(t(key), width=10) for key, _ in bars]
+    ax.set_xticklabels(labels, fontproperties=_font(8.5))
     ax.margins(y=0.18)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for label in ax.get_yticklabels():
