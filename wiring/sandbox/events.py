@@ -9,7 +9,7 @@ import base64
 import json
 import secrets
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -55,7 +55,7 @@ class EventReceiver:
             self._received.setdefault(headers["webhook-id"], datetime.now(UTC))
         return 204
 
-    def events(self, db: Database) -> dict[str, Any]:
+    def events(self, db: Database, tz: tzinfo) -> dict[str, Any]:
         """The newest events the bot wrote, each with its delivery status and its body."""
         with db.session() as session:
             rows = list(
@@ -80,7 +80,7 @@ class EventReceiver:
                 {
                     "id": event.event_id,
                     "type": event.type,
-                    "time": event.timestamp.isoformat(),
+                    "time": f"{event.timestamp.astimezone(tz):%d/%m/%Y %H:%M:%S}",
                     "status": row.status,
                     "attempts": row.attempts,
                     "error": row.last_error,

@@ -81,12 +81,15 @@ class Sandbox:
                 "errors": self.fake.view_errors(view["id"]),
                 "depth": len(self.fake.view_stack(user)),
             }
+        events = None
+        if self.receiver:
+            events = self.receiver.events(self.services.db, self.services.clock.tz)
         return {
             "messages": messages,
             "modal": modal,
             "home": self.fake.home_view(user),
             "emails": self.mailbox.emails(),
-            "events": self.receiver.events(self.services.db) if self.receiver else None,
+            "events": events,
         }
 
     def _shown(self, message: dict[str, Any]) -> dict[str, Any]:
