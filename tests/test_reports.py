@@ -121,7 +121,7 @@ def test_the_summary_shows_each_figure_with_the_period_before(services: Services
     assert blocks[0]["text"]["text"] == "Báo cáo tháng 10/2026"
     assert "• Hết hạn: *8*  ↑ +6 (kỳ trước 2)" in text
     assert "• Đã thanh toán gói lưu trữ: *3*  ↑ +2 (kỳ trước 1)" in text
-    assert "• Tỷ lệ giữ dữ liệu: *42,9%*  ↓ −7,1% (kỳ trước 50%)" in text
+    assert "• Tỷ lệ giữ dữ liệu: *42,9%*  ↓ −7,1 điểm % (kỳ trước 50%)" in text
     assert "• Doanh thu gói lưu trữ (đã thanh toán trong kỳ): *4.200.000 đ*" in text
     assert "• Trung vị: hết hạn → đặt gói: *2 ngày*  = (kỳ trước 2 ngày)" in text
     assert "• Thời gian gửi → quyết định (trung vị): *36 giờ*  = (kỳ trước —)" in text
@@ -129,7 +129,7 @@ def test_the_summary_shows_each_figure_with_the_period_before(services: Services
     assert "Yêu cầu chờ lâu nhất: `R9`, gửi ngày 20/09/2026 (72 ngày)." in text
     english = report_blocks(Translator("en"), compute(services, OCTOBER))
     assert english[0]["text"]["text"] == "Report for 10/2026"
-    assert "• Save rate: *42,9%*  ↓ −7,1% (before: 50%)" in english[2]["text"]["text"]
+    assert "• Save rate: *42,9%*  ↓ −7,1 pts (before: 50%)" in english[2]["text"]["text"]
 
 
 @pytest.mark.parametrize(

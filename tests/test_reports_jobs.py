@@ -45,7 +45,7 @@ def test_the_weekly_report_is_posted_once_per_week(
         assert "• Đã gia hạn: *0*  ↓ −1 (kỳ trước 1)" in funnel
         assert "• Đã thanh toán gói lưu trữ: *1*  = (kỳ trước 1)" in funnel
         assert "• Đã xóa dữ liệu: *0*  ↓ −1 (kỳ trước 1)" in funnel
-        assert "• Tỷ lệ giữ dữ liệu: *100%*  ↑ +50% (kỳ trước 50%)" in funnel
+        assert "• Tỷ lệ giữ dữ liệu: *100%*  ↑ +50 điểm % (kỳ trước 50%)" in funnel
         assert chart == ["file: None"]
         (upload,) = fake_slack.uploaded_files()
         assert (upload.channel, upload.name) == (ds.SUPPORT, "bao-cao-week-2026-10-12.png")

@@ -32,6 +32,8 @@ class Figure:
     label: str
     read: Callable[[Figures], float | int | None]
     show: Callable[[Translator, float], str]
+    # How a change is written, when not like the value (a rate moves by percentage points).
+    show_change: Callable[[Translator, float], str] | None = None
 
 
 def _count(t: Translator, value: float) -> str:
@@ -44,6 +46,10 @@ def _money(t: Translator, value: float) -> str:
 
 def _rate(t: Translator, value: float) -> str:
     return format_percent(value, "#,##0.#%", locale=VI_VN)
+
+
+def _points(t: Translator, value: float) -> str:
+    return t("report.points", value=_number(value * 100))
 
 
 def _days(t: Translator, value: float) -> str:
@@ -61,7 +67,7 @@ FUNNEL = (
     Figure("report.funnel.saved", lambda f: f.funnel.saved, _count),
     Figure("report.funnel.in_grace", lambda f: f.funnel.in_grace, _count),
     Figure("report.funnel.deleted", lambda f: f.funnel.deleted, _count),
-    Figure("report.funnel.save_rate", lambda f: f.funnel.save_rate, _rate),
+    Figure("report.funnel.save_rate", lambda f: f.funnel.save_rate, _rate, _points),
     Figure("report.funnel.revenue", lambda f: f.funnel.revenue, _money),
     Figure("report.funnel.days_to_order", lambda f: f.funnel.days_to_order, _days),
     Figure("report.funnel.days_to_payment", lambda f: f.funnel.days_to_payment, _days),
@@ -88,7 +94,7 @@ def figure_line(t: Translator, figure: Figure, report: Report) -> str:
     if now is None or before is None or now == before:
         change = t("report.change.same", previous=previous)
     else:
-        diff = figure.show(t, abs(now - before))
+        diff = (figure.show_change or figure.show)(t, abs(now - before))
         key = "report.change.up" if now > before else "report.change.down"
         change = t(key, diff=diff, previous=previous)
     return t("report.line", label=t(figure.label), value=value, change=change)
