@@ -114,7 +114,9 @@ def find_by_tax_code(session: Session, tax_code: str, root: str, limit: int) -> 
 
 # Ranking reads every match; beyond this many, a ranked list would take longer than a person
 # waits, and the words typed are too common to rank meaningfully anyway ("cong ty tnhh").
-RANK_LIMIT = 5_000
+# At a million names, ranking 2,000-5,000 matches of common words took 40-80 ms of CPU (the
+# slowest 1% of lookups); past this limit the first names in id order come at once.
+RANK_LIMIT = 2_000
 
 # Legal-form words found in most company names. Their posting lists are huge and intersecting
 # them costs more than all the rest; when a query has other words, those do the searching and
@@ -193,6 +195,7 @@ class _SqliteSearch:
         every = " ".join(f'"{w}"' for w in words[:-1])
         every = f'{every} "{words[-1]}"{star}'.strip()
         self._generic = generic
+        self._words = list(words)
         self._tiers = [every] if generic or len(words) == 1 else [together, every]
 
     def tiers(self) -> list[str]:
@@ -224,19 +227,35 @@ class _SqliteSearch:
 
     FIND = "instr"
 
-    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
-        """The SQL condition selecting the names that match all the words, when there are few
-        enough to order them all (else None)."""
-        count = session.scalar(
-            text(
-                "SELECT count(*) FROM (SELECT rowid FROM customer_name_fts "
-                "WHERE customer_name_fts MATCH :match LIMIT :cap)"
-            ).bindparams(match=self._tiers[-1], cap=RANK_LIMIT + 1)
+    def ranked_after(
+        self, session: Session, words: Sequence[str], after: NameKey | None, limit: int
+    ) -> list[NameKey] | None:
+        """The NameKeys of the matches after `after`, in order, when there are few enough to
+        order them all (else None). One pass over the index: the matches it finds, at most
+        RANK_LIMIT + 1, are both counted and ranked."""
+        bounded = (
+            "SELECT rowid AS id FROM customer_name_fts WHERE customer_name_fts MATCH :match "
+            "LIMIT :cap"
         )
-        if (count or 0) > RANK_LIMIT:
+        many = "(SELECT count(*) FROM matches) > :rank_limit"
+        where = f"id IN (SELECT id FROM matches) AND NOT {many}"
+        ranked, params = _ranked_after(self._words, words, self.FIND, where, after)
+        statement = text(
+            f"WITH matches AS MATERIALIZED ({bounded}) "
+            f"SELECT * FROM ({ranked}) AS page "
+            # A row no key can have says there were too many to rank.
+            f"UNION ALL SELECT -1, 0, 0, 0 WHERE {many}"
+        ).bindparams(
+            **params,
+            match=self._tiers[-1],
+            cap=RANK_LIMIT + 1,
+            rank_limit=RANK_LIMIT,
+            limit=limit,
+        )
+        rows = session.execute(statement).all()
+        if rows and rows[-1][0] < 0:
             return None
-        where = "id IN (SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH :match)"
-        return where, {"match": self._tiers[-1]}
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -273,6 +292,7 @@ class _PostgresSearch:
         last = f"{words[-1]}:*" if _last_is_prefix(words) else words[-1]
         terms = [*words[:-1], last]
         self._generic = generic
+        self._words = list(words)
         self._queries = {"together": " <-> ".join(terms), "every": " & ".join(terms)}
         self._tiers = ["every"] if generic or len(words) == 1 else ["together", "every"]
         # Adjacent pairs as indexed by migration 0006 ("hoa_binh"); quoted, as `_` would
@@ -350,12 +370,17 @@ class _PostgresSearch:
 
     FIND = "strpos"
 
-    def few_matches(self, session: Session) -> tuple[str, dict[str, str]] | None:
-        """The SQL condition selecting the names that match all the words, when there are few
-        enough to order them all (else None)."""
+    def ranked_after(
+        self, session: Session, words: Sequence[str], after: NameKey | None, limit: int
+    ) -> list[NameKey] | None:
+        """The NameKeys of the matches after `after`, in order, when there are few enough to
+        order them all (else None)."""
         if self._too_many(session)["every"]:
             return None
-        return "name_words @@ to_tsquery('simple', :match)", {"match": self._queries["every"]}
+        where = "name_words @@ to_tsquery('simple', :match)"
+        ranked, params = _ranked_after(self._words, words, self.FIND, where, after)
+        statement = text(ranked).bindparams(**params, match=self._queries["every"], limit=limit)
+        return [(r[0], r[1], r[2], r[3]) for r in session.execute(statement)]
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -401,12 +426,9 @@ def page_by_name(
     generic = COMMON_NAME_WORDS.issuperset(searching)
     postgres = session.get_bind().dialect.name == "postgresql"
     search = (_PostgresSearch if postgres else _SqliteSearch)(searching, generic=generic)
-    matches = None if generic else search.few_matches(session)
-    if matches is not None:
-        where, params = matches
-        ranked = _ranked_after(searching, words, search.FIND, where, after)
-        rows = session.execute(ranked.bindparams(limit=limit, **params)).all()
-        keys: dict[int, NameKey] = {r[3]: (r[0], r[1], r[2], r[3]) for r in rows}
+    ranked = None if generic else search.ranked_after(session, words, after, limit)
+    if ranked is not None:
+        keys: dict[int, NameKey] = {key[3]: key for key in ranked}
     else:
         after_id = after[3] if after is not None and after[:3] == (0, 0, 0) else 0
         ids = search.walk_after(session, after_id, limit)
@@ -417,7 +439,7 @@ def page_by_name(
 
 def _ranked_after(
     searching: Sequence[str], words: Sequence[str], find: str, where: str, after: NameKey | None
-) -> TextClause:
+) -> tuple[str, dict[str, object]]:
     """The NameKey of every match, computed by the database, in order, after `after`: typed
     words missing from the name, the words not together and in order, the name's length in
     words, the id. `find` is the dialect's substring position function (instr, strpos)."""
@@ -440,8 +462,8 @@ def _ranked_after(
     if after is not None:
         later = "WHERE (missing, apart, words, id) > (:a0, :a1, :a2, :a3)"
         params.update({f"a{n}": part for n, part in enumerate(after)})
-    return text(
+    return (
         f"SELECT missing, apart, words, id FROM (SELECT id, {' + '.join(missing)} AS missing, "
         f"{apart} AS apart, {length} AS words FROM customers WHERE {where}) AS keyed {later} "
         "ORDER BY missing, apart, words, id LIMIT :limit"
-    ).bindparams(**params)
+    ), params
