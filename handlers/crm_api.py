@@ -24,7 +24,6 @@ from bot.crm_sync import (
     SyncedCustomer,
     SyncResult,
     SyncStatus,
-    check_tax_code,
     customer_by_tax_code,
     parse_customer,
     sync_batch,
@@ -141,8 +140,8 @@ def routes(ctx: Context) -> list[Route]:
         return JSONResponse(customer_json(synced))
 
     async def put_customer(request: Request) -> Response:
-        tax_code = check_tax_code(request.path_params["tax_code"])
-        sync = parse_customer(await _json_body(request), tax_code)
+        # The path's tax code is checked with the body: every problem is told at once.
+        sync = parse_customer(await _json_body(request), request.path_params["tax_code"])
         result: SyncResult = await run_in_threadpool(sync_customer, services, sync)
         assert result.customer is not None
         log.info("CRM sync of %s: %s", sync.tax_code, result.status.value)

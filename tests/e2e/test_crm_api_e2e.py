@@ -182,6 +182,12 @@ def test_every_field_error_at_once(api: httpx.Client, database: Database) -> Non
     wrong_path = api.put("/customers/0101243151", json=customer())
     assert wrong_path.status_code == 422
     assert [e["field"] for e in wrong_path.json()["errors"]] == ["tax_code"]
+    # A wrong tax code in the path is told together with the body's problems.
+    both = api.put("/customers/0101243151", json=customer(company_name="", segment="x"))
+    assert both.status_code == 422
+    fields = {e["field"]: e["message"] for e in both.json()["errors"]}
+    assert set(fields) == {"tax_code", "company_name", "segment"}
+    assert "0101243151" in fields["tax_code"]
 
 
 @pytest.mark.parametrize(
