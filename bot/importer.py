@@ -51,7 +51,11 @@ BATCH_SIZE = 2000
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 _CONTRACT_NO = re.compile(r"[\w./\-]+")
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+# Dates of a contract: far enough either way for any real one, and near enough that every
+# date the bot derives from them (deletion day, storage end) is still a date.
+FIRST_YEAR, LAST_YEAR = 1990, 2199
 
 
 @dataclass(frozen=True)
@@ -117,17 +121,26 @@ class ImportReport:
 def parse_date(value: Any, column: str) -> date:
     """YYYY-MM-DD or dd/mm/yyyy text, or a date cell from a spreadsheet."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    try:
-        if match := _DMY.fullmatch(text):
-            day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("date.invalid", field=column, value=text[:40]) from None
+        parsed, text = value.date(), f"{value:%d/%m/%Y}"
+    elif isinstance(value, date):
+        parsed, text = value, f"{value:%d/%m/%Y}"
+    else:
+        text = str(value or "").strip()
+        try:
+            if match := _DMY.fullmatch(text):
+                day, month, year = (int(g) for g in match.groups())
+            elif match := _YMD.fullmatch(text):
+                year, month, day = (int(g) for g in match.groups())
+            else:
+                raise ValueError(text)
+            parsed = date(year, month, day)
+        except ValueError:
+            raise InvalidInput("date.invalid", field=column, value=text[:40]) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise InvalidInput(
+            "date.out_of_range", field=column, value=text[:40], first=FIRST_YEAR, last=LAST_YEAR
+        )
+    return parsed
 
 
 def _cell_text(value: Any) -> str:

@@ -12,7 +12,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +250,26 @@ def test_import_date(value: Any) -> None:
         assert_clear(error)
         return
     assert isinstance(parsed, date)
+    assert 1990 <= parsed.year <= 2199  # every date derived from it is a date too
+    assert parsed + timedelta(days=366 * 10) > parsed
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("31/12/9999", "date.out_of_range"),  # its deletion day would overflow
+        ("01/01/0001", "date.out_of_range"),
+        (date(9999, 12, 31), "date.out_of_range"),
+        ("20271231", "date.invalid"),  # ISO's other forms are not what the README names
+        ("2027-W52-5", "date.invalid"),
+        ("２０２７-01-01", "date.invalid"),
+    ],
+)
+def test_dates_outside_the_two_forms_or_the_years_are_refused(value: Any, key: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_date(value, "expires_on")
+    assert refused.value.key == key
+    assert_clear(refused.value)
 
 
 GOOD_CELLS: dict[str, list[Any]] = {
