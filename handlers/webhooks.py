@@ -2,7 +2,8 @@
 
 A 2xx ends the delivery. A 4xx other than 408 and 429 says the receiver will never take it:
 it is given up (and reported like every delivery that gives up). 5xx, 408, 429, timeouts and
-connection errors are retried with the outbox's backoff. Each attempt is signed anew (the
+connection errors are retried with the outbox's backoff; a redirect is not followed and gives
+up (the setting should name the final address). Each attempt is signed anew (the
 receiver checks the timestamp is recent); the id and the body stay the same.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from slack_bolt import App
@@ -29,6 +31,14 @@ class ReceiverUnavailable(Exception):
     """The receiver answered with an error worth retrying (5xx, 408, 429)."""
 
 
+def shown_url(url: str) -> str:
+    """The endpoint as messages, logs and `outbox list` show it: without a user or password."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def register(_app: App, ctx: Context) -> None:
     settings = ctx.services.settings
     clock = ctx.services.clock
@@ -38,7 +48,7 @@ def register(_app: App, ctx: Context) -> None:
         event = job.message
         endpoint = endpoint_for(settings.webhook_endpoints, event.endpoint)
         if endpoint is None:
-            raise PermanentFailure(f"{event.endpoint} is no longer in WEBHOOK_ENDPOINTS")
+            raise PermanentFailure(f"{shown_url(event.endpoint)} is no longer in WEBHOOK_ENDPOINTS")
         body = event.body()
         now = clock.now().astimezone(UTC)
         signature = Webhook(endpoint.secret.get_secret_value()).sign(event.event_id, now, body)
@@ -48,13 +58,17 @@ def register(_app: App, ctx: Context) -> None:
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": signature,
         }
-        response = client.post(endpoint.url, content=body.encode(), headers=headers)
-        status = response.status_code
+        # Only the status is read: a receiver that trickles a long body holds nothing up.
+        with client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as answer:
+            status = answer.status_code
+        shown = shown_url(endpoint.url)
         if 200 <= status < 300:
-            log.info("event %s (%s) delivered to %s", event.event_id, event.type, endpoint.url)
+            log.info("event %s (%s) delivered to %s", event.event_id, event.type, shown)
             return
+        if 300 <= status < 400:  # not followed: the setting should name the final address
+            raise PermanentFailure(f"{shown} redirected {event.type}: HTTP {status}")
         if 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS:
-            raise PermanentFailure(f"{endpoint.url} refused {event.type}: HTTP {status}")
-        raise ReceiverUnavailable(f"{endpoint.url} answered HTTP {status}")
+            raise PermanentFailure(f"{shown} refused {event.type}: HTTP {status}")
+        raise ReceiverUnavailable(f"{shown} answered HTTP {status}")
 
     ctx.services.outbox.register(WebhookEvent, deliver)
