@@ -158,12 +158,14 @@ def p90(values: list[float]) -> float | None:
 
 
 def _funnel(session: Session, period: Period, today: date, tz: ZoneInfo) -> Funnel:
-    counts = repo.funnel_counts(session, period.first, period.last, today)
+    # Only terms that have ended: in the month under way, those expiring later are active.
+    last = min(period.last, today - timedelta(days=1))
+    counts = repo.funnel_counts(session, period.first, last, today)
     to_order: list[float] = []
     to_payment: list[float] = []
     seen: set[int] = set()
     for subscription_id, expires_on, placed_at, paid_at in repo.term_orders(
-        session, period.first, period.last
+        session, period.first, last
     ):
         placed_on = placed_at.astimezone(tz).date()
         if subscription_id not in seen:  # the first order of the term

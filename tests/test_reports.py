@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,7 @@ from bot.authz import Authorizer, NoGroups
 from bot.config import load_settings
 from bot.errors import InvalidInput, NotAuthorized
 from bot.i18n import Translator
+from bot.importer import import_file
 from bot.reports import (
     Funnel,
     Igov,
@@ -29,6 +31,7 @@ from bot.services import Services
 from handlers.blocks.reports import report_blocks
 from tests import reports_history as history
 from tests.conftest import FixedClock
+from tests.factories import row, tax_code, write_csv
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 OCTOBER = Period(PeriodKind.MONTH, date(2026, 10, 1), date(2026, 10, 31))
@@ -113,6 +116,19 @@ def test_november_counts_what_october_left_out(services: Services) -> None:
     assert (november.funnel.paid_orders, november.funnel.revenue) == (1, 900_000)
     assert (november.igov.orders, november.igov.order_amount) == (1, 7_000_000)
     assert (november.igov.decided, november.igov.median_hours) == (1, 72.0)
+
+
+def test_the_month_under_way_counts_only_terms_that_have_ended(
+    services: Services, tmp_path: Path
+) -> None:
+    """On 01/12 an account expiring on 15/12 (or today) is still active: not "expired"."""
+    rows = [
+        row(tax_code(790), "Công ty Chưa Hết Hạn", "HD-LATER", date(2026, 12, 15)),
+        row(tax_code(791), "Công ty Hết Hạn Hôm Nay", "HD-TODAY", date(2026, 12, 1)),
+    ]
+    assert not import_file(services.db, write_csv(tmp_path / "later.csv", rows)).errors
+    december = compute(services, parse_period("month 12/2026", date(2026, 12, 1))).current
+    assert (december.funnel.expired, december.funnel.in_grace) == (0, 0)
 
 
 def test_the_summary_shows_each_figure_with_the_period_before(services: Services) -> None:
