@@ -203,5 +203,5 @@ def routes(ctx: Context) -> list[Route]:
             return answer
         raise _Refusal(404, "not_found", "api.not_found")
 
-    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return [*known, Route("/api/{rest:path}", guarded(unknown), methods=every_method)]

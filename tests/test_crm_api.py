@@ -153,6 +153,8 @@ def test_the_openapi_document_is_valid_and_names_served_routes() -> None:
         ("PUT", f"/api/customers/{MISA}"),
         ("POST", "/api/customers:batch"),
         ("GET", "/api/anything"),
+        ("OPTIONS", "/api/customers:batch"),  # nothing to probe: not even which methods
+        ("OPTIONS", f"/api/customers/{MISA}"),
     ],
 )
 def test_without_keys_the_api_is_off(method: str, path: str) -> None:

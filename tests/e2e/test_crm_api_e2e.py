@@ -237,6 +237,9 @@ def test_get_unknown_customer_is_404(api: httpx.Client) -> None:
     wrong_method = api.delete(f"/customers/{tax_code(815)}")
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET, HEAD, PUT"
     assert api.get("/customers:batch").status_code == 405
+    options = api.options(f"/customers/{tax_code(815)}")
+    assert options.status_code == 405 and options.headers["allow"] == "GET, HEAD, PUT"
+    assert options.json()["error"] == "method_not_allowed"
 
 
 def test_batch_with_valid_and_invalid_items(api: httpx.Client, database: Database) -> None:
