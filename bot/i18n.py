@@ -31,6 +31,26 @@ def language_for(slack_locale: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def language_for_header(accept_language: str | None) -> str:
+    """The language an HTTP client prefers among ours (`Accept-Language`, q-values
+    respected: `fr, en;q=0.8` is English, `en;q=0` is not); Vietnamese otherwise."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = tag.lower().partition("-")[0]
+        if quality > 0 and language in LANGUAGES:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
 def load_catalog(language: str) -> Catalog:
     """All `.po` files of a language (one per flow) merged; a key defined twice is an error."""
     merged = Catalog(locale=language)

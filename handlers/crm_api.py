@@ -30,7 +30,7 @@ from bot.crm_sync import (
     sync_customer,
 )
 from bot.errors import InvalidFields, InvalidInput, NotFound
-from bot.i18n import Translator, language_for
+from bot.i18n import Translator, language_for_header
 from handlers.context import Context
 from handlers.crm_openapi import openapi_document
 
@@ -46,7 +46,7 @@ class _Refusal(Exception):
 
 
 def _translator(request: Request) -> Translator:
-    return Translator(language_for(request.headers.get("accept-language")))
+    return Translator(language_for_header(request.headers.get("accept-language")))
 
 
 def _error(t: Translator, status: int, error: str, key: str, **params: Any) -> JSONResponse:

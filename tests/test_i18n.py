@@ -6,12 +6,15 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.i18n import (
     LOCALES_DIR,
     Translator,
     catalog_keys,
     format_money,
     language_for,
+    language_for_header,
     load_catalog,
 )
 
@@ -93,3 +96,22 @@ def test_a_message_without_placeholders_is_returned_as_it_is() -> None:
     t = Translator("en")
     template = t("lookup.contract")
     assert "{" not in template and t("lookup.contract", unused=1) == template
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "vi"),
+        ("", "vi"),
+        ("en", "en"),
+        ("en-GB,en;q=0.9", "en"),
+        ("vi;q=0.1, en;q=0.9", "en"),
+        ("en;q=0", "vi"),  # q=0 means "not this one"
+        ("fr, en", "en"),  # the first we speak
+        ("fr, de;q=0.5", "vi"),
+        ("en;q=abc, vi", "vi"),
+        ("vi-VN, en;q=0.8", "vi"),
+    ],
+)
+def test_an_http_client_gets_the_language_it_prefers(header: str | None, language: str) -> None:
+    assert language_for_header(header) == language
