@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot.i18n import Translator, language_for_header
 from bot.logs import bound, new_request_id
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class BodyGuard:
         limit = self.limits.get(scope["path"], DEFAULT_MAX_BODY)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, 413, "payload too large")
+            await _refuse(send, 413, "payload too large", scope, limit)
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.body_timeout
@@ -111,7 +112,7 @@ class BodyGuard:
         except _Refused as refused:
             log.warning("refused %s %s: %s", scope.get("method"), scope["path"], refused.reason)
             if not started:
-                await _refuse(send, refused.status, refused.reason)
+                await _refuse(send, refused.status, refused.reason, scope, limit)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -122,9 +123,19 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, status: int, reason: str) -> None:
-    # The bank webhook's answer shape; Slack ignores the body of a refusal.
-    body = json.dumps({"success": False, "error": reason}).encode()
+# The CRM sync API's error shape: a code and a sentence in the client's language.
+API_REFUSALS = {413: ("payload_too_large", "api.body_too_large"), 408: ("timeout", "api.body_slow")}
+
+
+async def _refuse(send: Send, status: int, reason: str, scope: Scope, limit: int) -> None:
+    if scope["path"].startswith("/api/") and status in API_REFUSALS:
+        error, key = API_REFUSALS[status]
+        accept = dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1")
+        t = Translator(language_for_header(accept))
+        answer = {"error": error, "message": t(key, limit_kb=limit // 1000)}
+    else:  # the bank webhook's answer shape; Slack ignores the body of a refusal
+        answer = {"success": False, "error": reason}
+    body = json.dumps(answer, ensure_ascii=False).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

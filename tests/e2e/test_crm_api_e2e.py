@@ -312,9 +312,17 @@ def test_bodies_too_large_not_json_or_not_declared_json(api: httpx.Client) -> No
     tax = tax_code(820)
     huge = json.dumps({"customers": [], "padding": "x" * 2_100_000})
     headers = {"Content-Type": "application/json"}
-    assert api.post("/customers:batch", content=huge, headers=headers).status_code == 413
+    too_big = api.post("/customers:batch", content=huge, headers=headers)
+    assert too_big.status_code == 413
+    assert too_big.json() == {
+        "error": "payload_too_large",
+        "message": "Nội dung yêu cầu quá lớn: tối đa 2000 KB.",
+    }
     big = json.dumps({**customer(), "address": "x" * 1_100_000})
-    assert api.put(f"/customers/{tax}", content=big, headers=headers).status_code == 413
+    english = {**headers, "Accept-Language": "en"}
+    too_big = api.put(f"/customers/{tax}", content=big, headers=english)
+    assert too_big.status_code == 413
+    assert too_big.json()["message"] == "The request body is too large: at most 1000 KB."
 
     broken = api.put(f"/customers/{tax}", content=b'{"company_name": ', headers=headers)
     assert broken.status_code == 400 and broken.json()["error"] == "malformed_json"
