@@ -102,28 +102,32 @@ def parse_tax_code(raw: str) -> TaxCode:
     if not text:
         raise InvalidInput("tax_code.empty", field="tax_code")
     if not _TAX_CODE_CHARS.fullmatch(text):
-        raise InvalidInput("tax_code.characters", field="tax_code", value=text)
+        raise InvalidInput("tax_code.characters", field="tax_code", value=text[:40])
     compact = _SEPARATORS.sub("", text)
     if compact.count("-") > 1 or compact.startswith("-") or compact.endswith("-"):
-        raise InvalidInput("tax_code.format", field="tax_code", value=text)
+        raise InvalidInput("tax_code.format", field="tax_code", value=text[:40])
     root, _, branch = compact.partition("-")
     if not branch and len(root) == 13:
         root, branch = root[:10], root[10:]
     if not branch and len(root) == 12:
         if root[:3] not in PERSONAL_ID_PROVINCES:
-            raise InvalidInput("tax_code.province", field="tax_code", value=text, province=root[:3])
+            raise InvalidInput(
+                "tax_code.province", field="tax_code", value=text[:40], province=root[:3]
+            )
         return TaxCode(root)
     if len(root) != 10 or (branch and len(branch) != 3) or ("-" in compact and not branch):
-        raise InvalidInput("tax_code.length", field="tax_code", value=text, digits=len(root))
+        raise InvalidInput("tax_code.length", field="tax_code", value=text[:40], digits=len(root))
     if root[2:9] == "0000000":
-        raise InvalidInput("tax_code.zero_serial", field="tax_code", value=text)
+        raise InvalidInput("tax_code.zero_serial", field="tax_code", value=text[:40])
     check = tax_check_digit(root[:9])
     if check is None:
-        raise InvalidInput("tax_code.no_check_digit", field="tax_code", value=text)
+        raise InvalidInput("tax_code.no_check_digit", field="tax_code", value=text[:40])
     if int(root[9]) != check:
-        raise InvalidInput("tax_code.check_digit", field="tax_code", value=text, expected=check)
+        raise InvalidInput(
+            "tax_code.check_digit", field="tax_code", value=text[:40], expected=check
+        )
     if branch == "000":
-        raise InvalidInput("tax_code.branch_zero", field="tax_code", value=text)
+        raise InvalidInput("tax_code.branch_zero", field="tax_code", value=text[:40])
     return TaxCode(f"{root}-{branch}" if branch else root)
 
 

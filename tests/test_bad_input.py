@@ -873,3 +873,9 @@ def test_names_of_kept_documents_fit(tmp_path: Path) -> None:
         max_bytes=10**6,
     )
     assert one_line(document.name, 255)
+
+
+def test_a_very_long_tax_code_is_not_echoed_whole() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_tax_code("0" * 5000)
+    assert len(str(refused.value.params["value"])) <= 40
