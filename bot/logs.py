@@ -35,6 +35,13 @@ PATTERNS = [
 ]
 
 
+def redact_patterns(text: str) -> str:
+    """`text` without what any token, credential or one-time URL looks like (PATTERNS)."""
+    for pattern, replacement in PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 # What the work being done is about (see `bound`): request_id (a Slack or web request, an
 # outbox delivery, a scheduled job's run), user and team (Slack's), order_id,
 # licence_request_id, outbox_id, job.
@@ -104,9 +111,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "…")
-        for pattern, replacement in PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
+        return redact_patterns(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

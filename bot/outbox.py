@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.logs import bound, new_request_id
+from bot.logs import bound, new_request_id, redact_patterns
 from bot.metrics import OUTBOX_DELIVERIES
 from bot.outbox_messages import DeliveryGaveUp, MalformedMessage, Message
 from storage.db import Database
@@ -226,6 +226,8 @@ class OutboxWorker:
             outbox_repo.save_checkpoint(session, message_id, result)
 
     def _fail(self, message: ClaimedMessage, error: str, retry_at: datetime | None) -> None:
+        # Kept in the row, printed by `outbox list` and posted to support: never a credential.
+        error = redact_patterns(error)
         with self.db.session() as session:
             outbox_repo.mark_failed(session, message.id, error=error, retry_at=retry_at)
             gave_up = retry_at is None

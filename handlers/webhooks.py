@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from slack_bolt import App
@@ -31,14 +30,6 @@ class ReceiverUnavailable(Exception):
     """The receiver answered with an error worth retrying (5xx, 408, 429)."""
 
 
-def shown_url(url: str) -> str:
-    """The endpoint as messages, logs and `outbox list` show it: without a user or password."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def register(_app: App, ctx: Context) -> None:
     settings = ctx.services.settings
     clock = ctx.services.clock
@@ -48,7 +39,7 @@ def register(_app: App, ctx: Context) -> None:
         event = job.message
         endpoint = endpoint_for(settings.webhook_endpoints, event.endpoint)
         if endpoint is None:
-            raise PermanentFailure(f"{shown_url(event.endpoint)} is no longer in WEBHOOK_ENDPOINTS")
+            raise PermanentFailure(f"{event.endpoint} is no longer in WEBHOOK_ENDPOINTS")
         body = event.body()
         now = clock.now().astimezone(UTC)
         signature = Webhook(endpoint.secret.get_secret_value()).sign(event.event_id, now, body)
@@ -61,14 +52,14 @@ def register(_app: App, ctx: Context) -> None:
         # Only the status is read: a receiver that trickles a long body holds nothing up.
         with client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as answer:
             status = answer.status_code
-        shown = shown_url(endpoint.url)
+        url = endpoint.url  # a password in it is redacted from logs and outbox errors
         if 200 <= status < 300:
-            log.info("event %s (%s) delivered to %s", event.event_id, event.type, shown)
+            log.info("event %s (%s) delivered to %s", event.event_id, event.type, url)
             return
         if 300 <= status < 400:  # not followed: the setting should name the final address
-            raise PermanentFailure(f"{shown} redirected {event.type}: HTTP {status}")
+            raise PermanentFailure(f"{url} redirected {event.type}: HTTP {status}")
         if 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS:
-            raise PermanentFailure(f"{shown} refused {event.type}: HTTP {status}")
-        raise ReceiverUnavailable(f"{shown} answered HTTP {status}")
+            raise PermanentFailure(f"{url} refused {event.type}: HTTP {status}")
+        raise ReceiverUnavailable(f"{url} answered HTTP {status}")
 
     ctx.services.outbox.register(WebhookEvent, deliver)
