@@ -1,8 +1,10 @@
-"""The baseline of the end-to-end benchmark: a bolt App that only acknowledges, served the way
-`python -m bot serve` serves the bot (the same Starlette route and thread hand-off, the same
-uvicorn settings and log level).
+"""The baseline of the end-to-end benchmark: bolt's `AsyncApp` that only acknowledges, on bolt's
+own Starlette adapter, in one uvicorn process: the framework's floor, with no work at all.
 
-    SLACK_SIGNING_SECRET=... python bench/bare_app.py --port 3001
+    SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=... python bench/bare_app.py --port 3001
+
+It logs as the bot does (the process's logging at LOG_LEVEL, INFO by default: uvicorn logs
+every request), so that both servers pay for the same access log.
 """
 
 from __future__ import annotations
@@ -11,37 +13,42 @@ import argparse
 import logging
 import os
 import re
-import sys
-from pathlib import Path
-from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from handlers.web import slack_routes
-from wiring.http import serve_http
 
-
-def bare_app(signing_secret: str, client: WebClient) -> App:
-    app = App(
+def bare_app(signing_secret: str, client: AsyncWebClient) -> AsyncApp:
+    app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
-        token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
 
     @app.command(re.compile(".*"))
-    def on_command(ack: Ack) -> None:
-        ack()
+    async def on_command(ack: AsyncAck) -> None:
+        await ack()
 
     @app.action(re.compile(".*"))
-    def on_action(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    async def on_action(ack: AsyncAck) -> None:
+        await ack()
 
     return app
+
+
+def web(app: AsyncApp) -> Starlette:
+    handler = AsyncSlackRequestHandler(app)
+
+    async def events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    return Starlette(routes=[Route("/slack/events", endpoint=events, methods=["POST"])])
 
 
 def main() -> None:
@@ -51,14 +58,12 @@ def main() -> None:
     args = parser.parse_args()
     level = os.environ.get("LOG_LEVEL", "INFO")
     logging.basicConfig(level=level.upper())
-    # bolt asks auth.test once who the bot is, as for the bot: the same Web API URL.
-    client = WebClient(
+    client = AsyncWebClient(
         token=os.environ["SLACK_BOT_TOKEN"],
         base_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
     )
-    secret = os.environ["SLACK_SIGNING_SECRET"]
-    web = Starlette(routes=slack_routes(bare_app(secret, client), secret))
-    serve_http(web, host=args.host, port=args.port, log_level=level)
+    app = bare_app(os.environ["SLACK_SIGNING_SECRET"], client)
+    uvicorn.run(web(app), host=args.host, port=args.port, log_level=level.lower(), log_config=None)
 
 
 if __name__ == "__main__":

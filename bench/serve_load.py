@@ -407,11 +407,15 @@ def main() -> None:
         taxes = [tax for tax, _ in customers]
         names = name_queries(customers, rng, 2000)
         clicks = grace_subscriptions(url, 3000, rng)
+
+        def person(i: int) -> str:
+            return people[i % len(people)]
+
         scenarios: dict[str, Callable[[int], tuple[str, str]]] = {
-            "/misa <tax code>": lambda i: command_body(fake, people[i % 16], taxes[i % len(taxes)]),
-            "/misa <name>": lambda i: command_body(fake, people[i % 16], names[i % len(names)]),
+            "/misa <tax code>": lambda i: command_body(fake, person(i), taxes[i % len(taxes)]),
+            "/misa <name>": lambda i: command_body(fake, person(i), names[i % len(names)]),
             "button storage_order.start": lambda i: click_body(
-                fake, people[i % 16], clicks[i % len(clicks)]
+                fake, person(i), clicks[i % len(clicks)]
             ),
         }
         env = {
