@@ -311,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": url,
             "SLACK_API_URL": fake.api_url,
             "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": "bench-signing-secret-0123456789abcdef",
             "HOME": str(workdir),
             "LOG_LEVEL": "INFO",
             **CHANNELS,
