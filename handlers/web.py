@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import time
+from concurrent.futures import Executor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,6 +23,7 @@ from bot.logs import bind
 from bot.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
 from bot.operations import readiness
 from bot.services import Services
+from handlers.dispatch import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,9 @@ def _outcome(status: int) -> str:
     return "rejected" if status < 500 else "error"
 
 
-def slack_routes(bolt_app: App, signing_secret: str) -> list[Route]:
+def slack_routes(bolt_app: App, signing_secret: str, threads: Executor) -> list[Route]:
+    """`/slack/events`: each signed request dispatched to `bolt_app` in one of `threads`."""
+
     async def slack_events(request: Request) -> Response:
         # Nothing of an unsigned request is parsed, logged or acted on: the check comes first.
         started = time.perf_counter()
@@ -137,7 +141,7 @@ def slack_routes(bolt_app: App, signing_secret: str) -> list[Route]:
         bolt_request = to_bolt_request(request, body)
         # bolt's App is synchronous: dispatch in a worker thread, return as soon as it acks.
         try:
-            bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+            bolt_response = await dispatch(bolt_app, bolt_request, threads)
         except Exception:
             SLACK_REQUESTS.labels(kind, "error").inc()
             raise

@@ -44,6 +44,7 @@ from handlers import (
 )
 from handlers.context import Context
 from handlers.directory import SlackGroups
+from handlers.dispatch import acknowledge_events_at_once
 from handlers.locale import UserLanguages
 from handlers.metadata import FormSeal
 from handlers.slack_api import make_client
@@ -70,8 +71,9 @@ FLOWS: tuple[Any, ...] = (
     webhooks,
     reports,
 )
-# Listeners run in these threads (bolt's default is 5): a request waiting for the database
-# or Slack holds one, and requests beyond that many queue even though the CPU is free.
+# Requests are dispatched and their listeners run in these threads (bolt's default is 5): a
+# request waiting for the database or Slack holds one, and requests beyond that many queue
+# even though the CPU is free.
 LISTENER_THREADS = 16
 
 # Flows that also serve web pages: `routes(ctx) -> list[Route]`.
@@ -97,7 +99,11 @@ class Runtime:
     scheduler: Scheduler | None = None
 
 
-def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
+def build_bolt_app(
+    ctx: Context, client: WebClient, threads: ThreadPoolExecutor, *, socket_mode: bool = False
+) -> App:
+    """In HTTP mode listeners run in the request's own thread of `threads` and the HTTP answer
+    leaves at `ack` (handlers/dispatch.py); Socket Mode keeps bolt's listener threads."""
     signing_secret = ctx.services.settings.slack_signing_secret
     app = App(
         client=client,
@@ -106,9 +112,12 @@ def build_bolt_app(ctx: Context, client: WebClient, *, socket_mode: bool = False
         request_verification_enabled=not socket_mode,
         # Start even when Slack is briefly unreachable; auth.test happens on first use.
         token_verification_enabled=False,
+        process_before_response=not socket_mode,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ContextThreads(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=threads,
     )
+    if not socket_mode:
+        acknowledge_events_at_once(app)
     errors.register(app)
     for flow in FLOWS:
         flow.register(app, ctx)
@@ -137,7 +146,8 @@ def build_runtime(
         authz=Authorizer(settings, SlackGroups(client)),
         forms=FormSeal(form_secret(settings)),
     )
-    bolt = build_bolt_app(ctx, client, socket_mode=socket_mode)
+    threads = ContextThreads(LISTENER_THREADS, thread_name_prefix="listener")
+    bolt = build_bolt_app(ctx, client, threads, socket_mode=socket_mode)
     routes = health_routes(services)
     if settings.metrics_enabled:
         routes += metrics_routes(services)
@@ -145,7 +155,7 @@ def build_runtime(
         secret = settings.slack_signing_secret
         if secret is None:  # the settings refuse HTTP mode without it; never serve unchecked
             raise RuntimeError("HTTP mode needs SLACK_SIGNING_SECRET")
-        routes += slack_routes(bolt, secret.get_secret_value())
+        routes += slack_routes(bolt, secret.get_secret_value(), threads)
     for web_flow in WEB_FLOWS:
         routes += web_flow.routes(ctx)
 
