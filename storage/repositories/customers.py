@@ -349,8 +349,9 @@ class _PostgresSearch:
                     self._indexed = " & ".join([*self._words[:-1], f"({' | '.join(whole)})"])
         return self._indexed
 
-    def ranked(self, tier: str, pool: int) -> TextClause:
-        """All the matches, ranked (the lowest ids if they turn out to be many after all)."""
+    def ranked(self, tier: str, pool: int, indexed: str | None = None) -> TextClause:
+        """All the matches, ranked (the lowest ids if they turn out to be many after all).
+        `indexed`: the tier "every" as the index serves it best (see `indexed`)."""
         if tier == "together":
             # The pairs index finds the names with these words side by side (rare pairs even
             # of common words); the phrase check makes sure they are in that order.
@@ -360,8 +361,8 @@ class _PostgresSearch:
             )
             params = {"pairs": self._pairs, "query": self._queries[tier]}
         else:
-            where = "name_words @@ to_tsquery('simple', :query)"
-            params = {"query": self._queries[tier]}
+            where = "name_words @@ to_tsquery('simple', :match)"
+            params = {"query": self._queries[tier], "match": indexed or self._queries[tier]}
         return text(
             f"WITH matches AS MATERIALIZED (SELECT id, name_words FROM customers WHERE {where} "
             "LIMIT :cap) "
@@ -375,15 +376,10 @@ class _PostgresSearch:
     def best(self, session: Session, tier: str, pool: int) -> list[int]:
         if self._generic:
             return list(session.scalars(self.walk(tier, pool)))
-        if self._many is None:
-            together, every, seen, rows = session.execute(self.sample()).one()
-            scale = max(rows, seen) / max(seen, 1)
-            self._many = {
-                "together": together * scale > RANK_LIMIT,
-                "every": every * scale > RANK_LIMIT,
-            }
-        statement = self.walk(tier, pool) if self._many[tier] else self.ranked(tier, pool)
-        return list(session.scalars(statement))
+        if self._too_many(session)[tier]:
+            return list(session.scalars(self.walk(tier, pool)))
+        indexed = self.indexed(session) if tier == "every" else None
+        return list(session.scalars(self.ranked(tier, pool, indexed)))
 
     def _too_many(self, session: Session) -> dict[str, bool]:
         if self._many is None:
