@@ -234,6 +234,26 @@ def test_the_vocabulary_holds_every_word_of_every_name(customers: Database) -> N
         assert "yokohama" in set(session.scalars(text(vocabulary)))
 
 
+def test_postgres_ranks_no_more_than_the_limit_when_its_sample_saw_fewer(
+    customers: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL guesses from a sample whether a query matches more names than it ranks; when
+    the guess is short, it still reads at most RANK_LIMIT + 1 of them and walks, as SQLite."""
+    if customers.dialect != "postgresql":
+        pytest.skip("SQLite counts the matches themselves")
+    from storage.repositories import customers as repository
+
+    monkeypatch.setattr(repository, "RANK_LIMIT", 12)  # 13 names hold "hoa binh"
+    with customers.session() as session:
+        search = repository._PostgresSearch(["hoa", "binh"])
+        search._many = {"together": False, "every": False}  # what a short sample says
+        assert search.ranked_after(session, ["hoa", "binh"], None, 11) is None
+        monkeypatch.setattr(repository, "RANK_LIMIT", 13)
+        search = repository._PostgresSearch(["hoa", "binh"])
+        search._many = {"together": False, "every": False}
+        assert len(search.ranked_after(session, ["hoa", "binh"], None, 11) or []) == 11
+
+
 def test_search_input_cannot_inject_query_syntax(customers: Database) -> None:
     for query in ['"misa"', "misa*", "misa'", "-misa", "misa%", "{misa}:"]:
         result = lookup_customers(customers, query, TODAY)
