@@ -11,7 +11,8 @@ load the customers' subscriptions and open storage orders, build the result card
   suffix that does not exist;
 - by name: what staff type to find a company, without accents: the distinctive words of a
   real name (1-3 of them, in order), a third of the time after its legal form ("cong ty
-  tnhh ..."), sometimes in another order or with the last word unfinished;
+  tnhh ..."), sometimes in another order or with the last word unfinished (with how often
+  the company meant is on the first page shown: the ranking's quality);
 - by name, random words: 2-4 words drawn from a real name in any order, legal-form words
   included ("ty cong", "co phan hoa"): a harsher mix than people type, shown for the tail.
 
@@ -67,11 +68,15 @@ def tax_code_queries(customers: list[tuple[str, str]], rng: random.Random, n: in
     return queries
 
 
-def name_queries(customers: list[tuple[str, str]], rng: random.Random, n: int) -> list[str]:
-    """A company's distinctive words, sometimes after the legal form, reordered or unfinished."""
+def name_queries(
+    customers: list[tuple[str, str]], rng: random.Random, n: int
+) -> list[tuple[str, str]]:
+    """A company's distinctive words, sometimes after the legal form, reordered or unfinished;
+    with the tax code of the company meant."""
     queries = []
     for _ in range(n):
-        words = fold(rng.choice(customers)[1]).split()
+        meant, name = rng.choice(customers)
+        words = fold(name).split()
         legal = [w for w in words if w in COMMON_NAME_WORDS]
         own = [w for w in words if w not in COMMON_NAME_WORDS] or words
         size = min(len(own), rng.choices([1, 2, 3], weights=[1, 5, 4])[0])
@@ -85,7 +90,7 @@ def name_queries(customers: list[tuple[str, str]], rng: random.Random, n: int) -
             picked[-1] = picked[-1][: rng.randint(2, len(picked[-1]) - 1)]
         if all(w.isdigit() for w in picked):
             picked = own[max(0, start - 1) : start + size]  # a number alone reads as a tax code
-        queries.append(" ".join(picked))
+        queries.append((" ".join(picked), meant))
     return queries
 
 
@@ -115,21 +120,26 @@ def server_cpu(db: Database) -> Callable[[], float]:
     return lambda: int(schedstat.read_text().split()[0]) / 1e9
 
 
-def measure(db: Database, queries: list[str], today: date) -> tuple[list[float], list[float], int]:
+def measure(
+    db: Database, queries: list[str], today: date, meant: list[str] | None = None
+) -> tuple[list[float], list[float], int, int]:
     """Wall-clock and CPU time (ms: this process's and, on PostgreSQL, its server backend's)
-    of each lookup, and how many found any."""
+    of each lookup, how many found any, and how many showed the company `meant` (tax codes,
+    one a query) on their first page."""
     for query in queries[:50]:  # warm the caches
         lookup_customers(db, query, today)
     backend = server_cpu(db)
-    samples, cpu, found = [], [], 0
-    for query in queries:
+    samples, cpu, found, shown = [], [], 0, 0
+    for n, query in enumerate(queries):
         started = time.process_time() + backend()
         with Timer() as timer:
             result = lookup_customers(db, query, today)
         cpu.append((time.process_time() + backend() - started) * 1000)
         samples.append(timer.seconds * 1000)
         found += bool(result.customers)
-    return samples, cpu, found
+        if meant is not None:
+            shown += meant[n] in {c.tax_code for c in result.customers}
+    return samples, cpu, found, shown
 
 
 def main() -> None:
@@ -148,16 +158,18 @@ def main() -> None:
         customers = sample_customers(db, rng, 5000)
         today = date.today()
         print(f"  dataset : {args.customers:,} customers")
+        named = name_queries(customers, rng, args.queries)
         plan = {
             "tax code": tax_code_queries(customers, rng, args.queries),
-            "name": name_queries(customers, rng, args.queries),
+            "name": [query for query, _ in named],
             "name, random words": random_word_queries(customers, rng, args.queries),
         }
+        meant = {"name": [tax for _, tax in named]}
         for label, queries in plan.items():
             profiler = cProfile.Profile() if args.profile else None
             if profiler:
                 profiler.enable()
-            samples, cpu, found = measure(db, queries, today)
+            samples, cpu, found, shown = measure(db, queries, today, meant.get(label))
             if profiler:
                 profiler.disable()
             p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
@@ -173,6 +185,14 @@ def main() -> None:
                 f"  {'':<21}  CPU p50 {percentile(cpu, 0.5):6.2f} ms  "
                 f"p99 {percentile(cpu, 0.99):6.2f} ms  mean {sum(cpu) / len(cpu):6.2f} ms"
             )
+            if label in meant:
+                # Many names share their words: a query of one or two common ones names
+                # hundreds of companies; the share says whether ranking still puts first
+                # the one meant when the words typed can tell it.
+                print(
+                    f"  {'':<21}  the company meant shown on the first page: "
+                    f"{shown} of {len(queries)} ({100 * shown / len(queries):.1f}%)"
+                )
             if args.show_slowest:
                 slowest = sorted(zip(samples, queries, strict=True), reverse=True)
                 for ms, query in slowest[: args.show_slowest]:

@@ -15,6 +15,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # APScheduler's own job store table.
 RAW_SQL_OBJECTS = (
     "customer_name_fts",
+    "customer_name_vocabulary",
     "ix_customers_name_pairs",
     "ix_customers_name_trgm",
     "ix_customers_name_words",

@@ -174,6 +174,86 @@ def test_many_matches_show_the_first_names_unranked(
     assert [c.name for c in generic.customers][:1] == ["Công ty TNHH Misaki Việt Nam"]
 
 
+def test_an_unfinished_word_finds_names_imported_or_renamed_since(
+    customers: Database, tmp_path: Path
+) -> None:
+    """The last word typed, unfinished, finds every word it starts: words that came with a
+    later import or a renamed customer too (PostgreSQL names those words from a vocabulary)."""
+    rows = [
+        row(tax_code(200), "Công ty TNHH Zentrum", "ZT-1", TODAY),
+        row(tax_code(201), "Công ty TNHH Sao Khuê", "ZT-2", TODAY),
+    ]
+    assert import_file(customers, write_csv(tmp_path / "new.csv", rows)).rejected == 0
+    renamed = [row(tax_code(201), "Công ty TNHH Zentraxa", "ZT-2", TODAY)]
+    assert import_file(customers, write_csv(tmp_path / "renamed.csv", renamed)).rejected == 0
+    for query in ["zent", "tnhh zentr", "ty zen"]:
+        names = {c.name for c in lookup_customers(customers, query, TODAY).customers}
+        assert names == {"Công ty TNHH Zentrum", "Công ty TNHH Zentraxa"}, query
+    assert [c.name for c in lookup_customers(customers, "zentra", TODAY).customers] == [
+        "Công ty TNHH Zentraxa"
+    ]
+
+
+def test_the_vocabulary_holds_every_word_of_every_name(customers: Database) -> None:
+    """PostgreSQL: migration 0018 lists the words of the names already there, and every
+    insert (the import's COPY, the ORM) and update adds the words it brings."""
+    if customers.dialect != "postgresql":
+        pytest.skip("SQLite's FTS5 keeps its own prefix indexes")
+    from sqlalchemy import text
+
+    from storage.migrate import downgrade, upgrade
+
+    words = "SELECT DISTINCT unnest(tsvector_to_array(name_words)) FROM customers"
+    vocabulary = "SELECT word FROM customer_name_vocabulary"
+
+    def missing() -> set[str]:
+        with customers.session() as session:
+            return set(session.scalars(text(words))) - set(session.scalars(text(vocabulary)))
+
+    assert missing() == set()  # the import's COPY
+    with customers.session() as session:
+        session.add(
+            Customer(
+                tax_code=tax_code(300),
+                tax_code_root=tax_code(300),
+                name="Quyết Xương",
+                name_folded="quyet xuong",
+                segment="enterprise",
+            )
+        )
+        session.execute(
+            text("UPDATE customers SET name_folded = 'misa yokohama' WHERE tax_code = :t"),
+            {"t": MISA},
+        )
+        session.commit()
+    assert missing() == set()
+    downgrade(customers, "0017")
+    upgrade(customers)
+    assert missing() == set()
+    with customers.session() as session:
+        assert "yokohama" in set(session.scalars(text(vocabulary)))
+
+
+def test_postgres_ranks_no_more_than_the_limit_when_its_sample_saw_fewer(
+    customers: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL guesses from a sample whether a query matches more names than it ranks; when
+    the guess is short, it still reads at most RANK_LIMIT + 1 of them and walks, as SQLite."""
+    if customers.dialect != "postgresql":
+        pytest.skip("SQLite counts the matches themselves")
+    from storage.repositories import customers as repository
+
+    monkeypatch.setattr(repository, "RANK_LIMIT", 12)  # 13 names hold "hoa binh"
+    with customers.session() as session:
+        search = repository._PostgresSearch(["hoa", "binh"])
+        search._many = {"together": False, "every": False}  # what a short sample says
+        assert search.ranked_after(session, ["hoa", "binh"], None, 11) is None
+        monkeypatch.setattr(repository, "RANK_LIMIT", 13)
+        search = repository._PostgresSearch(["hoa", "binh"])
+        search._many = {"together": False, "every": False}
+        assert len(search.ranked_after(session, ["hoa", "binh"], None, 11) or []) == 11
+
+
 def test_search_input_cannot_inject_query_syntax(customers: Database) -> None:
     for query in ['"misa"', "misa*", "misa'", "-misa", "misa%", "{misa}:"]:
         result = lookup_customers(customers, query, TODAY)

@@ -288,12 +288,20 @@ class _PostgresSearch:
         "ORDER BY id LIMIT :limit"
     )
 
+    # An unfinished word starting more words than this is searched as a prefix after all.
+    MAX_WHOLE_WORDS = 200
+    WORDS_STARTING = text(
+        "SELECT word FROM customer_name_vocabulary WHERE word >= :start AND word < :end "
+        "ORDER BY word LIMIT :limit"
+    )
+
     def __init__(self, words: Sequence[str], *, generic: bool = False) -> None:
         last = f"{words[-1]}:*" if _last_is_prefix(words) else words[-1]
         terms = [*words[:-1], last]
         self._generic = generic
         self._words = list(words)
         self._queries = {"together": " <-> ".join(terms), "every": " & ".join(terms)}
+        self._indexed: str | None = None
         self._tiers = ["every"] if generic or len(words) == 1 else ["together", "every"]
         # Adjacent pairs as indexed by migration 0006 ("hoa_binh"); quoted, as `_` would
         # otherwise split them.
@@ -322,8 +330,28 @@ class _PostgresSearch:
     def walk(self, tier: str, pool: int) -> TextClause:
         return text(self.WALK).bindparams(query=self._queries[tier], limit=pool)
 
-    def ranked(self, tier: str, pool: int) -> TextClause:
-        """All the matches, ranked (the lowest ids if they turn out to be many after all)."""
+    def indexed(self, session: Session) -> str:
+        """The tier "every" as the words index serves it best: an unfinished last word named
+        as the whole words it starts (`minh & (bac | bach)`, from migration 0018's
+        vocabulary), which the index skips through like any word, instead of a prefix, whose
+        matching words' posting lists it must first read and merge in full."""
+        if self._indexed is None:
+            self._indexed = self._queries["every"]
+            if _last_is_prefix(self._words):
+                start = self._words[-1]
+                # Words are [a-z0-9]+ and "{" sorts after all of them: one range of the key.
+                whole = session.scalars(
+                    self.WORDS_STARTING.bindparams(
+                        start=start, end=start + "{", limit=self.MAX_WHOLE_WORDS + 1
+                    )
+                ).all()
+                if 0 < len(whole) <= self.MAX_WHOLE_WORDS:
+                    self._indexed = " & ".join([*self._words[:-1], f"({' | '.join(whole)})"])
+        return self._indexed
+
+    def ranked(self, tier: str, pool: int, indexed: str | None = None) -> TextClause:
+        """All the matches, ranked (the lowest ids if they turn out to be many after all).
+        `indexed`: the tier "every" as the index serves it best (see `indexed`)."""
         if tier == "together":
             # The pairs index finds the names with these words side by side (rare pairs even
             # of common words); the phrase check makes sure they are in that order.
@@ -333,8 +361,8 @@ class _PostgresSearch:
             )
             params = {"pairs": self._pairs, "query": self._queries[tier]}
         else:
-            where = "name_words @@ to_tsquery('simple', :query)"
-            params = {"query": self._queries[tier]}
+            where = "name_words @@ to_tsquery('simple', :match)"
+            params = {"query": self._queries[tier], "match": indexed or self._queries[tier]}
         return text(
             f"WITH matches AS MATERIALIZED (SELECT id, name_words FROM customers WHERE {where} "
             "LIMIT :cap) "
@@ -348,15 +376,10 @@ class _PostgresSearch:
     def best(self, session: Session, tier: str, pool: int) -> list[int]:
         if self._generic:
             return list(session.scalars(self.walk(tier, pool)))
-        if self._many is None:
-            together, every, seen, rows = session.execute(self.sample()).one()
-            scale = max(rows, seen) / max(seen, 1)
-            self._many = {
-                "together": together * scale > RANK_LIMIT,
-                "every": every * scale > RANK_LIMIT,
-            }
-        statement = self.walk(tier, pool) if self._many[tier] else self.ranked(tier, pool)
-        return list(session.scalars(statement))
+        if self._too_many(session)[tier]:
+            return list(session.scalars(self.walk(tier, pool)))
+        indexed = self.indexed(session) if tier == "every" else None
+        return list(session.scalars(self.ranked(tier, pool, indexed)))
 
     def _too_many(self, session: Session) -> dict[str, bool]:
         if self._many is None:
@@ -377,10 +400,32 @@ class _PostgresSearch:
         order them all (else None)."""
         if self._too_many(session)["every"]:
             return None
-        where = "name_words @@ to_tsquery('simple', :match)"
-        ranked, params = _ranked_after(self._words, words, self.FIND, where, after)
-        statement = text(ranked).bindparams(**params, match=self._queries["every"], limit=limit)
-        return [(r[0], r[1], r[2], r[3]) for r in session.execute(statement)]
+        # The sample misjudges by a few thousand names either way: as on SQLite, at most
+        # RANK_LIMIT + 1 matches are read, the names they hold ranked straight from them.
+        bounded = (
+            "SELECT id, name_folded FROM customers "
+            "WHERE name_words @@ to_tsquery('simple', :match) LIMIT :cap"
+        )
+        many = "(SELECT count(*) FROM matches) > :rank_limit"
+        ranked, params = _ranked_after(
+            self._words, words, self.FIND, f"NOT {many}", after, source="matches"
+        )
+        statement = text(
+            f"WITH matches AS MATERIALIZED ({bounded}) "
+            f"SELECT * FROM ({ranked}) AS page "
+            # A row no key can have says there were too many to rank.
+            f"UNION ALL SELECT -1, 0, 0, 0 WHERE {many}"
+        ).bindparams(
+            **params,
+            match=self.indexed(session),
+            cap=RANK_LIMIT + 1,
+            rank_limit=RANK_LIMIT,
+            limit=limit,
+        )
+        rows = session.execute(statement).all()
+        if rows and rows[-1][0] < 0:
+            return None
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -438,11 +483,17 @@ def page_by_name(
 
 
 def _ranked_after(
-    searching: Sequence[str], words: Sequence[str], find: str, where: str, after: NameKey | None
+    searching: Sequence[str],
+    words: Sequence[str],
+    find: str,
+    where: str,
+    after: NameKey | None,
+    source: str = "customers",
 ) -> tuple[str, dict[str, object]]:
     """The NameKey of every match, computed by the database, in order, after `after`: typed
     words missing from the name, the words not together and in order, the name's length in
-    words, the id. `find` is the dialect's substring position function (instr, strpos)."""
+    words, the id. `find` is the dialect's substring position function (instr, strpos);
+    `source` the table or CTE whose rows (id, name_folded) `where` selects."""
     params: dict[str, object] = {}
     padded = "(' ' || name_folded || ' ')"
     missing = []
@@ -464,6 +515,6 @@ def _ranked_after(
         params.update({f"a{n}": part for n, part in enumerate(after)})
     return (
         f"SELECT missing, apart, words, id FROM (SELECT id, {' + '.join(missing)} AS missing, "
-        f"{apart} AS apart, {length} AS words FROM customers WHERE {where}) AS keyed {later} "
+        f"{apart} AS apart, {length} AS words FROM {source} WHERE {where}) AS keyed {later} "
         "ORDER BY missing, apart, words, id LIMIT :limit"
     ), params
