@@ -49,13 +49,24 @@ SESSION_OPTIONS = (
 )
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+# Connections kept open: one per thread that may hold a session at once (serve's 16 request
+# threads, the outbox, the scheduler's jobs). A connection beyond the pool is opened for one
+# unit of work and closed after it: a PostgreSQL log-in, or SQLite's file and pragmas, per
+# request once more requests than that run at once.
+POOL_SIZE = 20
+
+
+def create_db_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pooling: dict[str, int] = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            pooling = {"pool_size": pool_size, "max_overflow": pool_size}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, **pooling
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -70,7 +81,7 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
 class Database:
     """One engine per process; `session()` is a unit of work that commits or rolls back."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url, pool_size=pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
