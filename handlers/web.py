@@ -10,10 +10,10 @@ import logging
 import time
 from concurrent.futures import Executor
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -42,21 +42,35 @@ def signed_by_slack(secret: str, body: bytes, timestamp: str, signature: str) ->
 
 
 def _slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
-    """The body as Slack sends it (JSON, or a form with an optional JSON `payload`), or None.
+    """The body as bolt reads it (JSON, a form, or a form's JSON `payload`), parsed once and
+    strictly, or None when there is no object to dispatch.
 
-    bolt parses bodies itself; this only checks that it will find an object to dispatch.
+    bolt takes it parsed (`bolt_request`): its own parsing would do it a second time, and
+    loses a slash command whose text has the word "payload" in it (it looks for the word in
+    the raw body, not for the form field).
     """
     try:
         text = body.decode("utf-8")
-        if content_type.startswith("application/json"):
+        if content_type.startswith("application/json") or text.startswith("{"):
             parsed = json.loads(text)
         else:
-            parsed = parse_qs(text, keep_blank_values=True, strict_parsing=True)
-            if "payload" in parsed:
-                parsed = json.loads(parsed["payload"][0])
+            form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+            parsed = json.loads(form["payload"]) if "payload" in form else form
         return parsed if isinstance(parsed, dict) and parsed else None
     except (ValueError, RecursionError):  # bad UTF-8, JSON or form; [[[[… past the stack
         return None
+
+
+def bolt_request(request: Request, payload: dict[str, Any]) -> BoltRequest:
+    """The request for bolt, with the body already checked and parsed. bolt calls a request
+    with a parsed body "socket_mode", and does not check its signature again: the route
+    checked it before anything was parsed."""
+    return BoltRequest(
+        body=payload,
+        query=dict(request.query_params),
+        headers=dict(request.headers),
+        mode="socket_mode",
+    )
 
 
 # Interactive payload types by the kind of request they are.
@@ -80,17 +94,11 @@ def request_kind(payload: dict[str, Any]) -> str:
     if "command" in payload:
         return "command"
     kind = payload.get("type")
-    kind = kind[0] if isinstance(kind, list) and kind else kind  # a form's values are lists
     return KINDS.get(kind, "other") if isinstance(kind, str) else "other"
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value
 
 
 def _id_of(value: Any) -> str | None:
     """A Slack id given as itself or as an object with `id`."""
-    value = _first(value)
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) else None
@@ -138,10 +146,9 @@ def slack_routes(bolt_app: App, signing_secret: str, threads: Executor) -> list[
         kind = request_kind(payload)
         user, team = who(payload)
         bind(user=user, team=team)  # the request id is bound for every request (wiring/http.py)
-        bolt_request = to_bolt_request(request, body)
         # bolt's App is synchronous: dispatch in a worker thread, return as soon as it acks.
         try:
-            bolt_response = await dispatch(bolt_app, bolt_request, threads)
+            bolt_response = await dispatch(bolt_app, bolt_request(request, payload), threads)
         except Exception:
             SLACK_REQUESTS.labels(kind, "error").inc()
             raise

@@ -83,6 +83,14 @@ def test_name_is_found_without_accents(slack: SignedSlack) -> None:
     assert "*Công ty Cổ phần MISA*" in text_of(reordered)
 
 
+def test_a_query_with_the_word_payload_is_answered(slack: SignedSlack) -> None:
+    """bolt's own body parsing looked for "payload" anywhere in the raw form and dispatched
+    such a command as an empty body (no answer); the route parses it once, by field."""
+    ack = slack.check_ack(slack.command("misa payload"))
+    assert ack["response_type"] == "ephemeral"
+    assert "payload" in text_of(ack)
+
+
 def test_public_sector_customer_shows_budget_code_and_igov_action(slack: SignedSlack) -> None:
     ack = slack.check_ack(slack.command("so tai chinh bac ninh"))
     text = text_of(ack)
