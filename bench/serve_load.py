@@ -405,7 +405,7 @@ def main() -> None:
         db.dispose()
         people = users(args.clients)
         taxes = [tax for tax, _ in customers]
-        names = name_queries(customers, rng, 2000)
+        names = [query for query, _meant in name_queries(customers, rng, 2000)]
         clicks = grace_subscriptions(url, 3000, rng)
 
         def person(i: int) -> str:

@@ -51,7 +51,7 @@ def main() -> None:
                 session.execute(text("DELETE FROM scheduler_jobs"))
         db.dispose()
         people = users(16)
-        names = name_queries(customers, rng, 2000)
+        names = [query for query, _meant in name_queries(customers, rng, 2000)]
         queries = [
             customers[i // 2 % len(customers)][0] if i % 2 else names[i // 2 % len(names)]
             for i in range(args.lookups)
