@@ -187,35 +187,6 @@ def parse_tax_code_cell(text: str, *, numeric: bool = False) -> TaxCode:
 T = TypeVar("T")
 
 
-class _Cells:
-    """One row's cells, read column by column; every problem is kept (one per column)."""
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.raw = raw
-        self.errors: dict[str, InvalidInput] = {}
-
-    def text(self, column: str) -> str:
-        try:
-            text = _text(self.raw, column)
-        except InvalidInput as error:
-            self.errors[column] = error
-            return ""
-        if not text and column in REQUIRED and not isinstance(self.raw.get(column), date):
-            self.errors[column] = InvalidInput("field.required", field=column, name=column)
-        return text
-
-    def parse(self, column: str, parse: Callable[[str], T]) -> T | None:
-        """The column's text through `parse`, or None when the cell is missing or wrong."""
-        text = self.text(column)
-        if column in self.errors:
-            return None
-        try:
-            return parse(text)
-        except InvalidInput as error:
-            self.errors[column] = error
-            return None
-
-
 def _budget_code(text: str, segment: Segment | None) -> str | None:
     if segment is Segment.PUBLIC:
         if not text:
@@ -236,12 +207,6 @@ def _product(text: str) -> Product:
     if text.upper() not in Product.__members__:
         raise InvalidInput("product.unknown", field="product", value=text)
     return Product[text.upper()]
-
-
-def _contract_no(text: str) -> str:
-    if not _CONTRACT_NO.fullmatch(text):
-        raise InvalidInput("contract_no.invalid", field="contract_no", value=text)
-    return text
 
 
 CUSTOMER_COLUMNS = HEADER[:9]  # the columns of the customer; the rest are the subscription's
@@ -279,26 +244,71 @@ _last_customer: tuple[tuple[Any, ...], CustomerRecord] | None = None
 
 def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     """Validate one row; all its problems are raised together as InvalidFields (by column)."""
+    return parse_cells(line, [raw.get(c) for c in HEADER])
+
+
+def _text_of(value: Any, column: str, errors: dict[str, InvalidInput]) -> str:
+    """A cell's clean text; a problem (too long, a required cell empty) is kept in `errors`."""
+    text = clean_line(value if type(value) is str else _cell_text(value), 1000)
+    limit = MAX_LENGTHS.get(column)
+    if limit and len(text) > limit:
+        errors[column] = InvalidInput("field.too_long", field=column, name=column, max=limit)
+        return ""
+    if not text and column in _REQUIRED and not isinstance(value, date):
+        errors[column] = InvalidInput("field.required", field=column, name=column)
+    return text
+
+
+_REQUIRED = frozenset(REQUIRED)
+
+
+def parse_cells(line: int, cells: Sequence[Any]) -> ImportRow:
+    """`parse_row` of the row's cells in HEADER order: each column checked in turn, every
+    problem kept (one per column, in column order) and raised together as InvalidFields."""
     global _last_customer
-    cells = _Cells(raw)
-    key = tuple(raw.get(c) for c in CUSTOMER_COLUMNS)
+    errors: dict[str, InvalidInput] = {}
+    key = tuple(cells[:9])
     last = _last_customer
     if last is not None and last[0] == key and all(type(v) is str for v in key):
         customer: CustomerRecord | None = last[1]
     else:
-        customer = _parse_customer(cells)
+        customer = _parse_customer(cells, errors)
         if customer is not None:
             _last_customer = (key, customer)
-    product = cells.parse("product", _product_of)
-    contract_no = cells.parse("contract_no", _contract_no)
-    starts_on = cells.parse("starts_on", lambda _: _date_of(raw.get("starts_on"), "starts_on"))
-    expires_on = cells.parse("expires_on", lambda _: _date_of(raw.get("expires_on"), "expires_on"))
+    product_cell, contract_cell, starts_cell, expires_cell = cells[9:13]
+    product = contract_no = starts_on = expires_on = None
+    text = _text_of(product_cell, "product", errors)
+    if "product" not in errors:
+        try:
+            product = _product_of(text)
+        except InvalidInput as error:
+            errors["product"] = error
+    text = _text_of(contract_cell, "contract_no", errors)
+    if "contract_no" not in errors:
+        if _CONTRACT_NO.fullmatch(text):
+            contract_no = text
+        else:
+            errors["contract_no"] = InvalidInput(
+                "contract_no.invalid", field="contract_no", value=text
+            )
+    _text_of(starts_cell, "starts_on", errors)
+    if "starts_on" not in errors:
+        try:
+            starts_on = _date_of(starts_cell, "starts_on")
+        except InvalidInput as error:
+            errors["starts_on"] = error
+    _text_of(expires_cell, "expires_on", errors)
+    if "expires_on" not in errors:
+        try:
+            expires_on = _date_of(expires_cell, "expires_on")
+        except InvalidInput as error:
+            errors["expires_on"] = error
     if starts_on and expires_on and starts_on > expires_on:
-        cells.errors["starts_on"] = InvalidInput(
+        errors["starts_on"] = InvalidInput(
             "date.order", field="starts_on", starts_on=starts_on, expires_on=expires_on
         )
-    if cells.errors:
-        raise InvalidFields(cells.errors)
+    if errors:
+        raise InvalidFields(errors)
     assert customer and product and contract_no and starts_on and expires_on
     return ImportRow(
         line=line,
@@ -312,26 +322,64 @@ def parse_row(line: int, raw: dict[str, Any]) -> ImportRow:
     )
 
 
-def _parse_customer(cells: _Cells) -> CustomerRecord | None:
-    """The row's customer, or None with its problems kept in `cells`."""
-    raw = cells.raw
-    numeric = isinstance(raw.get("tax_code"), (int, float))
-    tax_code = cells.parse("tax_code", lambda t: parse_tax_code_cell(t, numeric=numeric))
-    name = cells.text("company_name")
-    address = cells.text("address")
-    segment = cells.parse("segment", _segment)
-    budget_code = cells.parse("budget_code", lambda t: _budget_code_of(t, segment))
-    contact_name = cells.text("contact_name")
-    email = cells.parse(
-        "contact_email", lambda t: parse_email(t, field="contact_email") if t else ""
-    )
-    phone = cells.parse(
-        "contact_phone", lambda t: parse_phone(t, field="contact_phone") if t else ""
-    )
-    owner = cells.parse("owner", _owner_of)
-    if cells.errors:
+def _parse_customer(cells: Sequence[Any], errors: dict[str, InvalidInput]) -> CustomerRecord | None:
+    """The row's customer, or None with its problems kept in `errors`."""
+    (
+        tax_cell,
+        name_cell,
+        address_cell,
+        segment_cell,
+        budget_cell,
+        contact_cell,
+        email_cell,
+        phone_cell,
+        owner_cell,
+    ) = cells[:9]
+    found = len(errors)
+    tax_code = segment = budget_code = owner = None
+    email = phone = ""
+    text = _text_of(tax_cell, "tax_code", errors)
+    if "tax_code" not in errors:
+        try:
+            tax_code = parse_tax_code_cell(text, numeric=isinstance(tax_cell, (int, float)))
+        except InvalidInput as error:
+            errors["tax_code"] = error
+    name = _text_of(name_cell, "company_name", errors)
+    address = _text_of(address_cell, "address", errors)
+    text = _text_of(segment_cell, "segment", errors)
+    if "segment" not in errors:
+        try:
+            segment = _segment(text)
+        except InvalidInput as error:
+            errors["segment"] = error
+    text = _text_of(budget_cell, "budget_code", errors)
+    if "budget_code" not in errors:
+        try:
+            budget_code = _budget_code_of(text, segment)
+        except InvalidInput as error:
+            errors["budget_code"] = error
+    contact_name = _text_of(contact_cell, "contact_name", errors)
+    text = _text_of(email_cell, "contact_email", errors)
+    if text and "contact_email" not in errors:
+        try:
+            email = parse_email(text, field="contact_email")
+        except InvalidInput as error:
+            errors["contact_email"] = error
+    text = _text_of(phone_cell, "contact_phone", errors)
+    if text and "contact_phone" not in errors:
+        try:
+            phone = parse_phone(text, field="contact_phone")
+        except InvalidInput as error:
+            errors["contact_phone"] = error
+    text = _text_of(owner_cell, "owner", errors)
+    if "owner" not in errors:
+        try:
+            owner = _owner_of(text)
+        except InvalidInput as error:
+            errors["owner"] = error
+    if len(errors) > found:
         return None
-    assert tax_code and segment and email is not None and phone is not None
+    assert tax_code and segment
     return CustomerRecord(
         tax_code=tax_code.value,
         tax_code_root=tax_code.root,
@@ -361,15 +409,19 @@ def _check_header(columns: list[str], name: str) -> dict[str, int]:
     return {c: positions[c] for c in HEADER}
 
 
-def _rows_from(table: TableFile) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, {column: value}) for each data row, numbered as a spreadsheet shows
-    them; blank rows (before the header too) are skipped."""
+def _rows_from(table: TableFile) -> Iterator[tuple[int, list[Any]]]:
+    """(line number, cells in HEADER order) for each data row, numbered as a spreadsheet
+    shows them; blank rows (before the header too) are skipped."""
     numbered = enumerate(table.rows(), start=1)
     header = next((row for _, row in numbered if not _is_blank(row)), [])
-    positions = _check_header([_cell_text(h) for h in header], table.path.name)
+    positions = list(_check_header([_cell_text(h) for h in header], table.path.name).values())
+    needed = max(positions) + 1
     for number, row in numbered:
-        if not _is_blank(row):
-            yield number, {c: (row[i] if i < len(row) else None) for c, i in positions.items()}
+        if len(row) >= needed:
+            if not _is_blank(row):
+                yield number, [row[i] for i in positions]
+        elif not _is_blank(row):
+            yield number, [(row[i] if i < len(row) else None) for i in positions]
 
 
 def _is_blank(row: list[Any]) -> bool:
@@ -486,9 +538,9 @@ def import_file(
 def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]:
     """The file's valid rows; each bad one is counted and its problems kept in `report`."""
     checks = _FileChecks()
-    for line, raw in _rows_from(table):
+    for line, cells in _rows_from(table):
         try:
-            row = parse_row(line, raw)
+            row = parse_cells(line, cells)
             checks.check(row)
         except InvalidFields as failed:
             errors = list(failed.errors.values())
