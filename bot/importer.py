@@ -6,11 +6,14 @@ the same file twice changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,9 +27,10 @@ from bot.customers import (
     parse_tax_code,
 )
 from bot.errors import InvalidFields, InvalidInput
-from bot.import_files import TableFile, open_table
+from bot.import_files import Part, TableFile, open_table
 from bot.subscriptions import Product
 from bot.text import clean_line, fold
+from bot.workers import available_cpus, ordered_map
 from storage.db import Database, Session
 from storage.repositories import imports as import_repo
 
@@ -48,6 +52,9 @@ HEADER = (
 REQUIRED = ("tax_code", "company_name", "segment", "product", "contract_no", "starts_on")
 MAX_LENGTHS = {"company_name": 400, "address": 500, "contact_name": 200, "contract_no": 64}
 BATCH_SIZE = 2000
+# From this many records on, a CSV's rows are parsed by several processes (starting them costs
+# about a second of CPU each).
+PARALLEL_RECORDS = 50_000
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 _CONTRACT_NO = re.compile(r"[\w./\-]+")
@@ -150,14 +157,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
-
-
-def _text(raw: dict[str, Any], column: str) -> str:
-    text = clean_line(_cell_text(raw.get(column)), 1000)
-    limit = MAX_LENGTHS.get(column)
-    if limit and len(text) > limit:
-        raise InvalidInput("field.too_long", field=column, name=column, max=limit)
-    return text
 
 
 def parse_tax_code_cell(text: str, *, numeric: bool = False) -> TaxCode:
@@ -409,19 +408,39 @@ def _check_header(columns: list[str], name: str) -> dict[str, int]:
     return {c: positions[c] for c in HEADER}
 
 
-def _rows_from(table: TableFile) -> Iterator[tuple[int, list[Any]]]:
+Header = tuple[int, list[int]]  # the header's line, and where each HEADER column is in a row
+
+
+def _header(numbered: Iterator[tuple[int, list[Any]]], name: str) -> Header:
+    """Read up to the header (the first row that is not blank) and check it."""
+    line, header = next(((n, row) for n, row in numbered if not _is_blank(row)), (0, []))
+    return line, list(_check_header([_cell_text(h) for h in header], name).values())
+
+
+def _rows_from(
+    table: TableFile,
+    start: Part | None = None,
+    count: int | None = None,
+    header: Header | None = None,
+) -> Iterator[tuple[int, list[Any]]]:
     """(line number, cells in HEADER order) for each data row, numbered as a spreadsheet
-    shows them; blank rows (before the header too) are skipped."""
-    numbered = enumerate(table.rows(), start=1)
-    header = next((row for _, row in numbered if not _is_blank(row)), [])
-    positions = list(_check_header([_cell_text(h) for h in header], table.path.name).values())
+    shows them; blank rows (before the header too) are skipped. From `start` (a part of a
+    CSV, its `header` read already) and `count` records on when given."""
+    rows = table.rows(start)
+    numbered = enumerate(
+        rows if count is None else islice(rows, count), (start or _FIRST).record + 1
+    )
+    header_line, positions = header or _header(numbered, table.path.name)
     needed = max(positions) + 1
     for number, row in numbered:
         if len(row) >= needed:
-            if not _is_blank(row):
+            if not _is_blank(row) and number > header_line:
                 yield number, [row[i] for i in positions]
-        elif not _is_blank(row):
+        elif not _is_blank(row) and number > header_line:
             yield number, [(row[i] if i < len(row) else None) for i in positions]
+
+
+_FIRST = Part(0, 0, 0)
 
 
 def _is_blank(row: list[Any]) -> bool:
@@ -505,22 +524,28 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportReport], None] | None = None,
     expiry_moved: ExpiryMoved | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import every good row of `path` in batches; report the bad ones. `progress` is called
     with the report so far after each batch (its `source.records` tells a CSV's size).
     `expiry_moved` is called in each batch's transaction with the contracts whose expiry the
-    batch moved (a renewal), and returns how many open storage orders it cancelled."""
+    batch moved (a renewal), and returns how many open storage orders it cancelled.
+    A CSV of PARALLEL_RECORDS records or more has its rows parsed by `workers` processes (by
+    default one a CPU); the checks across rows and the writes stay here, in the file's order."""
     table = open_table(path)
+    if workers is None:
+        workers = available_cpus() if (table.records or 0) >= PARALLEL_RECORDS else 1
     report = ImportReport(source=table)
     batch: list[ImportRow] = []
     try:
-        for row in _checked_rows(table, report):
-            batch.append(row)
-            if len(batch) >= batch_size:
-                _apply(db, batch, report, expiry_moved)
-                batch = []
-                if progress:
-                    progress(report)
+        with closing(_checked_rows(table, report, workers)) as rows:
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    _apply(db, batch, report, expiry_moved)
+                    batch = []
+                    if progress:
+                        progress(report)
     except InvalidInput:
         _apply(
             db, batch, report, expiry_moved
@@ -535,22 +560,56 @@ def import_file(
     return report
 
 
-def _checked_rows(table: TableFile, report: ImportReport) -> Iterator[ImportRow]:
+Rejected = tuple[int, list[RowError]]  # a row's line and its problems
+
+
+def _checked_rows(table: TableFile, report: ImportReport, workers: int) -> Iterator[ImportRow]:
     """The file's valid rows; each bad one is counted and its problems kept in `report`."""
     checks = _FileChecks()
-    for line, cells in _rows_from(table):
-        try:
-            row = parse_cells(line, cells)
-            checks.check(row)
-        except InvalidFields as failed:
-            errors = list(failed.errors.values())
-        except InvalidInput as error:
-            errors = [error]
-        else:
+    for row in _parsed_rows(table, workers):
+        if type(row) is ImportRow:
+            try:
+                checks.check(row)
+            except InvalidInput as error:
+                report.rejected += 1
+                report.errors.append(RowError(row.line, error.key, error.params))
+                continue
             yield row
-            continue
-        report.rejected += 1
-        report.errors.extend(RowError(line, e.key, e.params) for e in errors)
+        else:
+            report.rejected += 1
+            report.errors.extend(row[1])
+
+
+def _parsed_rows(table: TableFile, workers: int) -> Iterator[ImportRow | Rejected]:
+    """Each row parsed on its own, in the file's order: by `workers` processes a part of the
+    file each when there are several (and the file has parts: a CSV), else here."""
+    if workers < 2 or not table.parts:
+        for line, cells in _rows_from(table):
+            yield _parsed(line, cells)
+        return
+    with closing(table.rows()) as rows:
+        header = _header(enumerate(rows, 1), table.path.name)
+    alone = dataclasses.replace(table, parts=())
+    starts = [_FIRST, *table.parts]
+    counts = [b.record - a.record for a, b in pairwise(starts)] + [None]
+    tasks = [(alone, start, count, header) for start, count in zip(starts, counts, strict=True)]
+    for part in ordered_map(_parse_part, tasks, workers):
+        yield from part
+
+
+def _parse_part(task: tuple[TableFile, Part, int | None, Header]) -> list[ImportRow | Rejected]:
+    """One part of a CSV parsed (in a worker process)."""
+    return [_parsed(line, cells) for line, cells in _rows_from(*task)]
+
+
+def _parsed(line: int, cells: list[Any]) -> ImportRow | Rejected:
+    try:
+        return parse_cells(line, cells)
+    except InvalidFields as failed:
+        errors = list(failed.errors.values())
+    except InvalidInput as error:
+        errors = [error]
+    return line, [RowError(line, e.key, e.params) for e in errors]
 
 
 def _apply(
