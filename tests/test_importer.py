@@ -19,7 +19,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from bot.customers import customer_card, lookup_customers
-from bot.importer import HEADER, import_file
+from bot.import_rows import HEADER
+from bot.importer import import_file
 from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
 from storage.models import Customer, Subscription

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -27,6 +28,8 @@ CUSTOMER_FIELDS = (
 SUBSCRIPTION_FIELDS = ("customer_id", "product", "starts_on", "expires_on")
 
 Row = tuple[dict[str, Any], dict[str, Any]]
+_customer_values = itemgetter(*CUSTOMER_FIELDS)
+_subscription_values = itemgetter(*SUBSCRIPTION_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,11 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     (COPY on PostgreSQL, one executemany on SQLite), ids in the order of the rows.
     """
     customers = {c["tax_code"]: c for c, _ in rows}
+    session.flush()
+    connection = session.connection()  # plain rows, past the ORM's loading
     existing = {
-        tax_code: (customer_id, values)
-        for customer_id, tax_code, *values in session.execute(
+        tax_code: (customer_id, tuple(values))
+        for customer_id, tax_code, *values in connection.execute(
             select(Customer.id, Customer.tax_code, *_columns(Customer, CUSTOMER_FIELDS)).where(
                 Customer.tax_code.in_(customers)
             )
@@ -56,7 +61,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     changed = {
         tc
         for tc, c in customers.items()
-        if tc in existing and existing[tc][1] != [c[f] for f in CUSTOMER_FIELDS]
+        if tc in existing and existing[tc][1] != _customer_values(c)
     }
     if changed:
         session.execute(
@@ -70,7 +75,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     new = [c for tc, c in customers.items() if tc not in existing]
     if new:
         _insert_customers(session, new)
-        inserted = session.execute(
+        inserted = connection.execute(
             select(Customer.id, Customer.tax_code).where(
                 Customer.tax_code.in_([c["tax_code"] for c in new])
             )
@@ -79,8 +84,8 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
 
     contracts = [s["contract_no"] for _, s in rows]
     current = {
-        contract_no: (subscription_id, values)
-        for subscription_id, contract_no, *values in session.execute(
+        contract_no: (subscription_id, tuple(values))
+        for subscription_id, contract_no, *values in connection.execute(
             select(
                 Subscription.id,
                 Subscription.contract_no,
@@ -99,7 +104,7 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
         if found is None:
             inserts.append(values)
             added += 1
-        elif found[1] != [values[f] for f in SUBSCRIPTION_FIELDS]:
+        elif found[1] != _subscription_values(values):
             updates.append({"id": found[0], **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
             previous_expires_on = found[1][SUBSCRIPTION_FIELDS.index("expires_on")]
             if values["expires_on"] != previous_expires_on:
