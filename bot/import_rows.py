@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -418,18 +418,32 @@ def _is_blank(row: list[Any]) -> bool:
 
 
 Rejected = tuple[int, list[RowError]]  # a row's line and its problems
+# A good row as it travels from a worker process: its line and the values of its customer and
+# of its subscription, in the records' field order (plain tuples unpickle in 2 µs a row, the
+# records themselves in 13). Rows of one customer share one tuple of its values.
+Parsed = tuple[int, tuple[Any, ...], tuple[Any, ...]]
+CUSTOMER_FIELDS = tuple(f.name for f in fields(CustomerRecord))
+SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(SubscriptionRecord))
+_last_values: tuple[CustomerRecord, tuple[Any, ...]] | None = None
 
 
-def parse_part(task: tuple[TableFile, Part, int | None, Header]) -> list[ImportRow | Rejected]:
+def parse_part(task: tuple[TableFile, Part, int | None, Header]) -> list[Parsed | Rejected]:
     """One part of a CSV parsed (in a worker process)."""
     return [parse_or_reject(line, cells) for line, cells in rows_from(*task)]
 
 
-def parse_or_reject(line: int, cells: list[Any]) -> ImportRow | Rejected:
+def parse_or_reject(line: int, cells: list[Any]) -> Parsed | Rejected:
+    """The row parsed (three items), or its line and problems (two)."""
+    global _last_values
     try:
-        return parse_cells(line, cells)
+        row = parse_cells(line, cells)
     except InvalidFields as failed:
         errors = list(failed.errors.values())
     except InvalidInput as error:
         errors = [error]
+    else:
+        last = _last_values
+        if last is None or last[0] is not row.customer:
+            last = _last_values = (row.customer, tuple(row.customer.__dict__.values()))
+        return line, last[1], tuple(row.subscription.__dict__.values())
     return line, [RowError(line, e.key, e.params) for e in errors]

@@ -17,8 +17,10 @@ from pathlib import Path
 from bot.errors import InvalidInput
 from bot.import_files import TableFile, open_table
 from bot.import_rows import (
+    CUSTOMER_FIELDS,
     FILE_START,
-    ImportRow,
+    SUBSCRIPTION_FIELDS,
+    Parsed,
     Rejected,
     RowError,
     parse_or_reject,
@@ -112,16 +114,21 @@ class _FileChecks:
         self._contracts = _Seen()
         self._customers = _Seen(fingerprints=True)
 
-    def check(self, row: ImportRow) -> None:
-        contract = row.subscription.contract_no
-        first, _ = self._contracts.first(contract, row.line)
-        if first != row.line:
+    def check(self, row: Parsed) -> None:
+        line, customer, subscription = row
+        contract = subscription[_CONTRACT_NO]
+        first, _ = self._contracts.first(contract, line)
+        if first != line:
             raise InvalidInput("import.duplicate_contract", contract_no=contract, first_line=first)
-        tax_code = row.customer.tax_code
-        fingerprint = row.customer.fingerprint()
-        first_line, first_fingerprint = self._customers.first(tax_code, row.line, fingerprint)
+        tax_code = customer[_TAX_CODE]
+        fingerprint = hash(customer)
+        first_line, first_fingerprint = self._customers.first(tax_code, line, fingerprint)
         if first_fingerprint != fingerprint:
             raise InvalidInput("import.customer_conflict", tax_code=tax_code, first_line=first_line)
+
+
+_CONTRACT_NO = SUBSCRIPTION_FIELDS.index("contract_no")
+_TAX_CODE = CUSTOMER_FIELDS.index("tax_code")
 
 
 def import_file(
@@ -142,7 +149,7 @@ def import_file(
     if workers is None:
         workers = available_cpus() if (table.records or 0) >= PARALLEL_RECORDS else 1
     report = ImportReport(source=table)
-    batch: list[ImportRow] = []
+    batch: list[Parsed] = []
     try:
         with closing(_checked_rows(table, report, workers)) as rows:
             for row in rows:
@@ -166,24 +173,24 @@ def import_file(
     return report
 
 
-def _checked_rows(table: TableFile, report: ImportReport, workers: int) -> Iterator[ImportRow]:
+def _checked_rows(table: TableFile, report: ImportReport, workers: int) -> Iterator[Parsed]:
     """The file's valid rows; each bad one is counted and its problems kept in `report`."""
     checks = _FileChecks()
     for row in _parsed_rows(table, workers):
-        if type(row) is ImportRow:
-            try:
-                checks.check(row)
-            except InvalidInput as error:
-                report.rejected += 1
-                report.errors.append(RowError(row.line, error.key, error.params))
-                continue
-            yield row
-        else:
+        if len(row) == 2:  # rejected by the row rule
             report.rejected += 1
             report.errors.extend(row[1])
+            continue
+        try:
+            checks.check(row)
+        except InvalidInput as error:
+            report.rejected += 1
+            report.errors.append(RowError(row[0], error.key, error.params))
+            continue
+        yield row
 
 
-def _parsed_rows(table: TableFile, workers: int) -> Iterator[ImportRow | Rejected]:
+def _parsed_rows(table: TableFile, workers: int) -> Iterator[Parsed | Rejected]:
     """Each row parsed on its own, in the file's order: by `workers` processes a part of the
     file each when there are several (and the file has parts: a CSV), else here."""
     if workers < 2 or not table.parts:
@@ -201,14 +208,20 @@ def _parsed_rows(table: TableFile, workers: int) -> Iterator[ImportRow | Rejecte
 
 
 def _apply(
-    db: Database, batch: list[ImportRow], report: ImportReport, expiry_moved: ExpiryMoved | None
+    db: Database, batch: list[Parsed], report: ImportReport, expiry_moved: ExpiryMoved | None
 ) -> None:
     if not batch:
         return
     with db.session() as session:
         outcome = import_repo.upsert_rows(
             session,
-            [(r.customer.__dict__, r.subscription.__dict__) for r in batch],
+            [
+                (
+                    dict(zip(CUSTOMER_FIELDS, c, strict=True)),
+                    dict(zip(SUBSCRIPTION_FIELDS, s, strict=True)),
+                )
+                for _, c, s in batch
+            ],
         )
         if expiry_moved is not None and outcome.expiry_moved:
             report.cancelled_orders += expiry_moved(session, outcome.expiry_moved)
