@@ -32,7 +32,7 @@ from bot.workers import available_cpus, ordered_map
 from storage.db import Database, Session
 from storage.repositories import imports as import_repo
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 # From this many records on, a CSV's rows are parsed by several processes (starting them costs
 # about a second of CPU each).
 PARALLEL_RECORDS = 50_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Subscription, SubscriptionRenewal
@@ -52,10 +54,8 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     connection = session.connection()  # plain rows, past the ORM's loading
     existing = {
         tax_code: (customer_id, tuple(values))
-        for customer_id, tax_code, *values in connection.execute(
-            select(Customer.id, Customer.tax_code, *_columns(Customer, CUSTOMER_FIELDS)).where(
-                Customer.tax_code.in_(customers)
-            )
+        for customer_id, tax_code, *values in _rows_in(
+            connection, Customer, ("id", "tax_code", *CUSTOMER_FIELDS), "tax_code", list(customers)
         )
     }
     changed = {
@@ -74,23 +74,17 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     ids = {tc: found[0] for tc, found in existing.items()}
     new = [c for tc, c in customers.items() if tc not in existing]
     if new:
-        _insert_customers(session, new)
-        inserted = connection.execute(
-            select(Customer.id, Customer.tax_code).where(
-                Customer.tax_code.in_([c["tax_code"] for c in new])
-            )
-        )
-        ids.update({tax_code: customer_id for customer_id, tax_code in inserted})
+        ids.update(_insert_customers(session, new))
 
     contracts = [s["contract_no"] for _, s in rows]
     current = {
         contract_no: (subscription_id, tuple(values))
-        for subscription_id, contract_no, *values in connection.execute(
-            select(
-                Subscription.id,
-                Subscription.contract_no,
-                *_columns(Subscription, SUBSCRIPTION_FIELDS),
-            ).where(Subscription.contract_no.in_(contracts))
+        for subscription_id, contract_no, *values in _rows_in(
+            connection,
+            Subscription,
+            ("id", "contract_no", *SUBSCRIPTION_FIELDS),
+            "contract_no",
+            contracts,
         )
     }
     added, updated, unchanged = 0, 0, 0
@@ -133,16 +127,20 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     )
 
 
-def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> None:
-    """New customers, and on SQLite their names indexed in one statement (migration 0017):
-    the insert trigger stands aside while this transaction holds a row in
-    customer_name_fts_deferred. New rows take the ids after every existing one."""
+def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """New customers, and their ids by tax code. On SQLite their names are indexed in one
+    statement (migration 0017): the insert trigger stands aside while this transaction holds
+    a row in customer_name_fts_deferred; new rows take the ids after every existing one, in
+    order (the transaction holds the write lock)."""
+    names = ("tax_code", *CUSTOMER_FIELDS)
+    tax_codes = [c["tax_code"] for c in new]
     if session.get_bind().dialect.name != "sqlite":
-        _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
-        return
+        _insert_new(session, Customer, names, new)
+        found = _rows_in(session.connection(), Customer, ("tax_code", "id"), "tax_code", tax_codes)
+        return {tax_code: customer_id for tax_code, customer_id in found}
     session.execute(text("INSERT INTO customer_name_fts_deferred (id) VALUES (1)"))
     last = session.scalar(select(func.max(Customer.id))) or 0  # under the write lock now
-    _insert_new(session, Customer, ("tax_code", *CUSTOMER_FIELDS), new)
+    _insert_new(session, Customer, names, new)
     session.execute(
         text(
             "INSERT INTO customer_name_fts (rowid, name_folded) "
@@ -151,10 +149,23 @@ def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> None:
         {"last": last},
     )
     session.execute(text("DELETE FROM customer_name_fts_deferred"))
+    return dict(zip(tax_codes, range(last + 1, last + 1 + len(new)), strict=True))
 
 
-def _columns(model: type, names: Sequence[str]) -> list[Any]:
-    return [getattr(model, name) for name in names]
+def _rows_in(
+    connection: Connection, model: type, names: Sequence[str], key: str, values: list[str]
+) -> Sequence[Any]:
+    """Columns `names` of the rows whose `key` is one of `values`, typed as the model says:
+    the values travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so
+    the statement is the same whatever their number (an IN list is compiled for each)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    if connection.dialect.name == "postgresql":
+        where, keys = f"{key} = ANY(:keys)", values
+    else:
+        where, keys = f"{key} IN (SELECT value FROM json_each(:keys))", json.dumps(values)
+    statement = text(f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}")
+    typed = statement.columns(*(table.c[n] for n in names))
+    return connection.execute(typed, {"keys": keys}).all()
 
 
 def _insert_new(
