@@ -147,7 +147,7 @@ def import_file(
     default one a CPU); the checks across rows and the writes stay here, in the file's order."""
     table = open_table(path)
     if workers is None:
-        workers = available_cpus() if (table.records or 0) >= PARALLEL_RECORDS else 1
+        workers = workers_for(table)
     report = ImportReport(source=table)
     batch: list[Parsed] = []
     try:
@@ -171,6 +171,12 @@ def import_file(
         with db.session() as session:
             import_repo.refresh_statistics(session)
     return report
+
+
+def workers_for(table: TableFile) -> int:
+    """Processes that parse a file's rows: one a CPU for a large CSV, none for a small file (it
+    would wait longer for them to start than they save)."""
+    return available_cpus() if (table.records or 0) >= PARALLEL_RECORDS else 1
 
 
 def _checked_rows(table: TableFile, report: ImportReport, workers: int) -> Iterator[Parsed]:
