@@ -219,16 +219,7 @@ def _apply(
     if not batch:
         return
     with db.session() as session:
-        outcome = import_repo.upsert_rows(
-            session,
-            [
-                (
-                    dict(zip(CUSTOMER_FIELDS, c, strict=True)),
-                    dict(zip(SUBSCRIPTION_FIELDS, s, strict=True)),
-                )
-                for _, c, s in batch
-            ],
-        )
+        outcome = import_repo.upsert_values(session, [(c, s) for _, c, s in batch])
         if expiry_moved is not None and outcome.expiry_moved:
             report.cancelled_orders += expiry_moved(session, outcome.expiry_moved)
     report.added += outcome.added

@@ -18,11 +18,13 @@ from sqlalchemy import select
 import bot.import_files
 from bench.generate import write
 from bot.import_files import open_table
+from bot.import_rows import CUSTOMER_FIELDS, SUBSCRIPTION_FIELDS
 from bot.importer import ImportReport, import_file, workers_for
 from bot.workers import available_cpus
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Customer, Subscription
+from storage.repositories import imports as import_repo
 from tests.conftest import BACKENDS, new_database_url
 from tests.factories import row, tax_code, write_csv
 from tests.test_import_files import to_cp1258
@@ -171,3 +173,8 @@ def test_no_worker_outlives_the_command(sent: int, large_file: Path, tmp_path: P
     finally:
         process.kill()
         process.wait()
+
+
+def test_parsed_rows_are_laid_out_as_the_storage_takes_them() -> None:
+    assert CUSTOMER_FIELDS == import_repo.CUSTOMER_VALUES
+    assert SUBSCRIPTION_FIELDS == import_repo.SUBSCRIPTION_VALUES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -30,8 +30,13 @@ CUSTOMER_FIELDS = (
 SUBSCRIPTION_FIELDS = ("customer_id", "product", "starts_on", "expires_on")
 
 Row = tuple[dict[str, Any], dict[str, Any]]
-_customer_values = itemgetter(*CUSTOMER_FIELDS)
-_subscription_values = itemgetter(*SUBSCRIPTION_FIELDS)
+# The same as values: the customer's (tax_code, *CUSTOMER_FIELDS) and the subscription's
+# (contract_no, product, starts_on, expires_on).
+CUSTOMER_VALUES = ("tax_code", *CUSTOMER_FIELDS)
+SUBSCRIPTION_VALUES = ("contract_no", "product", "starts_on", "expires_on")
+Values = tuple[tuple[Any, ...], tuple[Any, ...]]
+_customer_values = itemgetter(*CUSTOMER_VALUES)
+_subscription_values = itemgetter(*SUBSCRIPTION_VALUES)
 
 
 @dataclass(frozen=True)
@@ -44,30 +49,32 @@ class UpsertOutcome:
 
 
 def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
+    """`upsert_values` of rows given as dicts (a customer's and a subscription's)."""
+    return upsert_values(session, [(_customer_values(c), _subscription_values(s)) for c, s in rows])
+
+
+def upsert_values(session: Session, rows: Sequence[Values]) -> UpsertOutcome:
     """Insert what is new, update what changed, leave the rest untouched (no timestamp bump).
 
-    Existing rows are read as plain tuples and new ones written in one statement per table
-    (COPY on PostgreSQL, one executemany on SQLite), ids in the order of the rows.
+    Existing rows are read as the driver gives them (compared with the values as they are
+    stored) and new ones written in one statement per table (COPY on PostgreSQL, one
+    executemany on SQLite), ids in the order of the rows.
     """
-    customers = {c["tax_code"]: c for c, _ in rows}
     session.flush()
-    connection = session.connection()  # plain rows, past the ORM's loading
+    connection = session.connection()
+    customers = {c[0]: c for c, _ in rows}
     existing = {
-        tax_code: (customer_id, tuple(values))
-        for customer_id, tax_code, *values in _rows_in(
-            connection, Customer, ("id", "tax_code", *CUSTOMER_FIELDS), "tax_code", list(customers)
+        found[1]: (found[0], found[1:])
+        for found in _stored_rows(
+            connection, "customers", ("id", *CUSTOMER_VALUES), list(customers)
         )
     }
-    changed = {
-        tc
-        for tc, c in customers.items()
-        if tc in existing and existing[tc][1] != _customer_values(c)
-    }
+    changed = {tc for tc, c in customers.items() if tc in existing and existing[tc][1] != c}
     if changed:
         session.execute(
             update(Customer),
             [
-                {"id": existing[tc][0], **{f: customers[tc][f] for f in CUSTOMER_FIELDS}}
+                {"id": existing[tc][0], **dict(zip(CUSTOMER_VALUES, customers[tc], strict=True))}
                 for tc in changed
             ],
         )
@@ -76,43 +83,46 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     if new:
         ids.update(_insert_customers(session, new))
 
-    contracts = [s["contract_no"] for _, s in rows]
+    names = ("id", "contract_no", "customer_id", "product", "starts_on", "expires_on")
     current = {
-        contract_no: (subscription_id, tuple(values))
-        for subscription_id, contract_no, *values in _rows_in(
-            connection,
-            Subscription,
-            ("id", "contract_no", *SUBSCRIPTION_FIELDS),
-            "contract_no",
-            contracts,
-        )
+        found[1]: (found[0], found[2:])
+        for found in _stored_rows(connection, "subscriptions", names, [s[0] for _, s in rows])
     }
+    stored_date, read_date = _date_forms(connection)
     added, updated, unchanged = 0, 0, 0
-    inserts: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     renewals: list[dict[str, Any]] = []
     expiry_moved: list[str] = []
-    for customer, subscription in rows:
-        values = {**subscription, "customer_id": ids[customer["tax_code"]]}
-        found = current.get(subscription["contract_no"])
+    for customer, (contract_no, product, starts_on, expires_on) in rows:
+        customer_id = ids[customer[0]]
+        found = current.get(contract_no)
         if found is None:
-            inserts.append(values)
+            inserts.append((contract_no, customer_id, product, starts_on, expires_on))
             added += 1
-        elif found[1] != _subscription_values(values):
-            updates.append({"id": found[0], **{f: values[f] for f in SUBSCRIPTION_FIELDS}})
-            previous_expires_on = found[1][SUBSCRIPTION_FIELDS.index("expires_on")]
-            if values["expires_on"] != previous_expires_on:
-                expiry_moved.append(subscription["contract_no"])
-            if values["expires_on"] > previous_expires_on:
+        elif found[1] != (customer_id, product, stored_date(starts_on), stored_date(expires_on)):
+            updates.append(
+                {
+                    "id": found[0],
+                    "customer_id": customer_id,
+                    "product": product,
+                    "starts_on": starts_on,
+                    "expires_on": expires_on,
+                }
+            )
+            previous_expires_on = read_date(found[1][3])
+            if expires_on != previous_expires_on:
+                expiry_moved.append(contract_no)
+            if expires_on > previous_expires_on:
                 renewals.append(
                     {
                         "subscription_id": found[0],
                         "previous_expires_on": previous_expires_on,
-                        "expires_on": values["expires_on"],
+                        "expires_on": expires_on,
                     }
                 )
             updated += 1
-        elif customer["tax_code"] in changed:
+        elif customer[0] in changed:
             updated += 1
         else:
             unchanged += 1
@@ -121,26 +131,38 @@ def upsert_rows(session: Session, rows: Sequence[Row]) -> UpsertOutcome:
     if updates:
         session.execute(update(Subscription), updates)
     if renewals:  # what the reports count as renewed (the old date is overwritten above)
-        session.connection().execute(insert(SubscriptionRenewal.__table__), renewals)
+        connection.execute(insert(SubscriptionRenewal.__table__), renewals)
     return UpsertOutcome(
         added=added, updated=updated, unchanged=unchanged, expiry_moved=tuple(expiry_moved)
     )
 
 
-def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """New customers, and their ids by tax code. On SQLite their names are indexed in one
-    statement (migration 0017): the insert trigger stands aside while this transaction holds
-    a row in customer_name_fts_deferred; new rows take the ids after every existing one, in
-    order (the transaction holds the write lock)."""
-    names = ("tax_code", *CUSTOMER_FIELDS)
-    tax_codes = [c["tax_code"] for c in new]
+def _date_forms(connection: Connection) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """A date as the driver stores it, and a stored date as a date (text on SQLite)."""
+    dialect = connection.dialect
+    date_type = Subscription.__table__.c.expires_on.type.dialect_impl(dialect)
+    stored = date_type.bind_processor(dialect)
+    read = date_type.result_processor(dialect, None)
+    return stored or _same, read or _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _insert_customers(session: Session, new: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    """New customers (values of CUSTOMER_VALUES), and their ids by tax code. On SQLite their
+    names are indexed in one statement (migration 0017): the insert trigger stands aside
+    while this transaction holds a row in customer_name_fts_deferred; new rows take the ids
+    after every existing one, in order (the transaction holds the write lock)."""
+    tax_codes = [c[0] for c in new]
     if session.get_bind().dialect.name != "sqlite":
-        _insert_new(session, Customer, names, new)
-        found = _rows_in(session.connection(), Customer, ("tax_code", "id"), "tax_code", tax_codes)
+        _insert_new(session, Customer, CUSTOMER_VALUES, new)
+        found = _stored_rows(session.connection(), "customers", ("tax_code", "id"), tax_codes)
         return {tax_code: customer_id for tax_code, customer_id in found}
     session.execute(text("INSERT INTO customer_name_fts_deferred (id) VALUES (1)"))
     last = session.scalar(select(func.max(Customer.id))) or 0  # under the write lock now
-    _insert_new(session, Customer, names, new)
+    _insert_new(session, Customer, CUSTOMER_VALUES, new)
     session.execute(
         text(
             "INSERT INTO customer_name_fts (rowid, name_folded) "
@@ -152,24 +174,24 @@ def _insert_customers(session: Session, new: Sequence[dict[str, Any]]) -> dict[s
     return dict(zip(tax_codes, range(last + 1, last + 1 + len(new)), strict=True))
 
 
-def _rows_in(
-    connection: Connection, model: type, names: Sequence[str], key: str, values: list[str]
+def _stored_rows(
+    connection: Connection, table: str, names: Sequence[str], keys: list[str]
 ) -> Sequence[Any]:
-    """Columns `names` of the rows whose `key` is one of `values`, typed as the model says:
-    the values travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so
-    the statement is the same whatever their number (an IN list is compiled for each)."""
-    table = model.__table__  # type: ignore[attr-defined]
+    """Columns `names` of the rows whose `names[1]` (a unique key) is one of `keys`, as the
+    driver gives them. The keys travel as one parameter (a JSON array on SQLite, an array on
+    PostgreSQL): the statement is the same whatever their number (an IN list is compiled
+    for each), and SQLAlchemy's processing of each value is skipped."""
+    key = names[1] if names[0] == "id" else names[0]
     if connection.dialect.name == "postgresql":
-        where, keys = f"{key} = ANY(:keys)", values
+        where, parameter = f"{key} = ANY(%s)", keys
     else:
-        where, keys = f"{key} IN (SELECT value FROM json_each(:keys))", json.dumps(values)
-    statement = text(f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}")
-    typed = statement.columns(*(table.c[n] for n in names))
-    return connection.execute(typed, {"keys": keys}).all()
+        where, parameter = f"{key} IN (SELECT value FROM json_each(?))", json.dumps(keys)
+    statement = f"SELECT {', '.join(names)} FROM {table} WHERE {where}"
+    return connection.exec_driver_sql(statement, (parameter,)).fetchall()
 
 
 def _insert_new(
-    session: Session, model: type, names: Sequence[str], rows: Sequence[dict[str, Any]]
+    session: Session, model: type, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert `rows` (values of `names`) as they are, stamped now: the database's own bulk path,
     past SQLAlchemy's per-value processing."""
@@ -182,18 +204,19 @@ def _insert_new(
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([*(row[n] for n in names), now, now])
+                copy.write_row((*row, now, now))
         return
-    processors = {n: table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
+    processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
     stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     stamped = stamp(now) if stamp else now
-    convert = [(n, p) for n, p in processors.items() if p is not None]
-    values = []
+    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
+    values: list[Any] = []
     for row in rows:
-        converted = dict(row)
-        for name, process in convert:
-            converted[name] = process(row[name])
-        values.append((*(converted[n] for n in names), stamped, stamped))
+        if convert:
+            row = list(row)
+            for index, process in convert:
+                row[index] = process(row[index])
+        values.append((*row, stamped, stamped))
     marks = ", ".join("?" * len(columns))
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values
