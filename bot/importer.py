@@ -219,6 +219,7 @@ def _apply(
     if not batch:
         return
     with db.session() as session:
+        import_repo.prepare_batch(session)
         outcome = import_repo.upsert_values(session, [(c, s) for _, c, s in batch])
         if expiry_moved is not None and outcome.expiry_moved:
             report.cancelled_orders += expiry_moved(session, outcome.expiry_moved)
