@@ -60,14 +60,19 @@ class _Seen:
     """What the file has shown so far, by the 64-bit hash of a key (a contract number, a tax
     code): its first line, and a fingerprint when asked, in flat arrays of 12 or 20 bytes a
     slot, at most 70% full (a dict of strings and tuples took about 150 bytes a key: 1.25
-    million rows must fit in a few dozen MB). Linear probing; a hash of 0 is stored as 1."""
+    million rows must fit in a few dozen MB). Linear probing; a hash of 0 is stored as 1.
+    Sized for `expected` keys when told (a CSV's records): growing keeps the old arrays and
+    the new ones at once, and costs a pass over every key."""
 
-    def __init__(self, fingerprints: bool = False) -> None:
+    def __init__(self, fingerprints: bool = False, expected: int = 0) -> None:
         self.count = 0
         self.mask = 0
         self.fingerprints = fingerprints
         self.keys, self.lines, self.prints = array("q"), array("i"), array("q")
-        self._grow(1 << 16)
+        size = 1 << 16
+        while size * 7 <= expected * 10:
+            size *= 2
+        self._grow(size)
 
     def _grow(self, size: int) -> None:
         keys, lines, prints = self.keys, self.lines, self.prints
@@ -110,9 +115,9 @@ class _Seen:
 class _FileChecks:
     """Consistency across rows of one file: unique contracts, one version of each customer."""
 
-    def __init__(self) -> None:
-        self._contracts = _Seen()
-        self._customers = _Seen(fingerprints=True)
+    def __init__(self, expected: int = 0) -> None:
+        self._contracts = _Seen(expected=expected)
+        self._customers = _Seen(fingerprints=True, expected=expected)
 
     def check(self, row: Parsed) -> None:
         line, customer, subscription = row
@@ -181,7 +186,7 @@ def workers_for(table: TableFile) -> int:
 
 def _checked_rows(table: TableFile, report: ImportReport, workers: int) -> Iterator[Parsed]:
     """The file's valid rows; each bad one is counted and its problems kept in `report`."""
-    checks = _FileChecks()
+    checks = _FileChecks(table.records or 0)
     for row in _parsed_rows(table, workers):
         if len(row) == 2:  # rejected by the row rule
             report.rejected += 1

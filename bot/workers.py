@@ -2,7 +2,9 @@
 
 The pool's processes are fresh interpreters (spawned: nothing of the caller's threads, locks
 or database connections comes along), ignore Ctrl-C (the caller decides and stops them) and
-leave as soon as their parent is gone, however it went (killed, crashed): no orphans.
+leave as soon as their parent is gone, however it went (killed, crashed): no orphans. Being
+spawned, they import the caller's main module again when it is a script: a script that
+starts them keeps its work under `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations

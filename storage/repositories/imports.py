@@ -242,7 +242,7 @@ def _insert_new(
 
 # The page cache of an importing SQLite connection (2 MB by default): the indexes of a million
 # customers take new keys all over, and a small cache reads their pages again and again.
-IMPORT_CACHE_KIB = 32 * 1024
+IMPORT_CACHE_KIB = 16 * 1024
 
 
 def prepare_batch(session: Session) -> None:
