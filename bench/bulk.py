@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select
 
 from bench.generate import rows
-from bot.customers import parse_segment, parse_tax_code
+from bot.customer_fields import parse_segment, parse_tax_code
 from bot.text import fold
 from storage.db import Database
 from storage.migrate import upgrade

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.customers import tax_check_digit
-from bot.importer import HEADER
+from bot.customer_fields import tax_check_digit
+from bot.import_rows import HEADER
 
 KINDS = [
     "Công ty TNHH",

@@ -1,6 +1,6 @@
 """The CRM keeps customers and subscriptions in step through the sync API (handlers/crm_api.py).
 
-A synced customer is checked by the import's own row rule (`bot.importer.parse_row`, once per
+A synced customer is checked by the import's own row rule (`bot.import_rows.parse_row`, once per
 subscription) and stored by the import's upsert, so the API accepts and refuses exactly what
 a file row would. A subscription whose expiry changes is checked again at once: an open storage
 order that the account may no longer have (it was renewed) is cancelled with the reason, the
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from bot.customers import CustomerCard, customer_card, subscription_card
 from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.i18n import Translator
-from bot.importer import (
+from bot.import_rows import (
     CustomerRecord,
     ImportRow,
     SubscriptionRecord,

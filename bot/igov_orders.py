@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from bot.authz import Authorizer, Permission
-from bot.customers import Segment, parse_lookup_query, parse_tax_code
+from bot.customer_fields import Segment, parse_tax_code
+from bot.customers import parse_lookup_query
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.igov_catalogue import MAX_QUANTITY, IgovCatalogue, Package, load_catalogue
 from bot.outbox import enqueue

@@ -44,16 +44,34 @@ class TableFile:
     encoding: str | None = None  # CSV only: utf-8, utf-8-sig, utf-16 or cp1258
     delimiter: str | None = None  # CSV only: one of DELIMITERS
     records: int | None = None  # CSV only: records of the file, header and blank ones included
+    # CSV only: where every PART_RECORDS-th record starts, so that parts of the file can be
+    # read apart (by several processes).
+    parts: tuple[Part, ...] = ()
 
     @property
     def is_xlsx(self) -> bool:
         return self.encoding is None
 
-    def rows(self) -> Iterator[list[Any]]:
-        """Every row, header first, as lists of at most MAX_COLUMNS cells."""
+    def rows(self, start: Part | None = None) -> Iterator[list[Any]]:
+        """Every row, header first, as lists of at most MAX_COLUMNS cells; from `start` (one
+        of `parts`) on when given."""
         if self.is_xlsx:
             return _xlsx_rows(self.path)
-        return _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ",")
+        return _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ",", start)
+
+
+# Records of a CSV between two of its `parts`.
+PART_RECORDS = 5_000
+
+
+@dataclass(frozen=True)
+class Part:
+    """Where a record of a CSV starts: records before it, lines before it, and the text
+    position (TextIOWrapper.tell) of its first line."""
+
+    record: int
+    line: int
+    position: int
 
 
 def open_table(path: Path) -> TableFile:
@@ -72,10 +90,11 @@ def open_table(path: Path) -> TableFile:
     try:
         encoding = _detect_encoding(path)
         table = TableFile(path, encoding, _sniff_delimiter(path, encoding))
-        records = sum(1 for _ in table.rows())
+        parts: list[Part] = []
+        records = sum(1 for _ in _csv_rows(path, encoding, table.delimiter or ",", marks=parts))
     except UnicodeError:  # Windows-1258 leaves a few bytes undefined; UTF-16 has odd lengths
         raise InvalidInput("import.not_text", field="file", name=path.name) from None
-    return dataclasses.replace(table, records=records)
+    return dataclasses.replace(table, records=records, parts=tuple(parts))
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -152,11 +171,26 @@ class _Lines:
         )
 
 
-def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list[Any]]:
+def _csv_rows(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    start: Part | None = None,
+    marks: list[Part] | None = None,
+) -> Iterator[list[Any]]:
+    """The rows from `start` on (the first when None); where every PART_RECORDS-th record
+    starts is added to `marks` when given."""
     with path.open(encoding=encoding, errors="strict", newline="") as handle:
         lines = _Lines(handle, path.name)
+        record = 0
+        if start is not None:
+            handle.seek(start.position)
+            lines.number, record = start.line, start.record
         reader = csv.reader(lines, delimiter=delimiter)
         while True:
+            if marks is not None and record and not record % PART_RECORDS:
+                marks.append(Part(record, lines.number, handle.tell()))
+            record += 1
             try:
                 row = next(reader)
             except StopIteration:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import events
 from bot.authz import Authorizer, Permission
-from bot.customers import parse_email, parse_phone
+from bot.customer_fields import parse_email, parse_phone
 from bot.documents import Document, DocumentKind
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.home_refresh import refresh_home

@@ -17,15 +17,9 @@ from dateutil.relativedelta import relativedelta
 from bot import events
 from bot.authz import Authorizer, Permission
 from bot.catalog import StoragePackage
-from bot.customers import (
-    CustomerCard,
-    HoldLike,
-    SubscriptionCard,
-    customer_card,
-    parse_email,
-    parse_phone,
-)
-from bot.customers import parse_tax_code as parse_tax
+from bot.customer_fields import parse_email, parse_phone
+from bot.customer_fields import parse_tax_code as parse_tax
+from bot.customers import CustomerCard, HoldLike, SubscriptionCard, customer_card
 from bot.errors import DomainError, InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.home_refresh import refresh_home
 from bot.logs import bind

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.vn import mst
 
-from bot.importer import HEADER
+from bot.import_rows import HEADER
 from storage.models import IgovOrder, LicenceRequest, StorageOrder, Subscription
 
 

@@ -25,14 +25,14 @@ from bot.approvals import clean_reason, decide
 from bot.authz import Authorizer, NoGroups
 from bot.catalog import DEFAULT_STORAGE_PACKAGES
 from bot.config import load_settings
-from bot.customers import (
+from bot.customer_fields import (
     parse_budget_code,
     parse_email,
-    parse_lookup_query,
     parse_phone,
     parse_segment,
     parse_tax_code,
 )
+from bot.customers import parse_lookup_query
 from bot.documents import DocumentKind, check_document
 from bot.errors import AlreadyDecided, DomainError, InvalidFields, InvalidInput
 from bot.i18n import LANGUAGES, Translator, catalog_keys
@@ -46,7 +46,7 @@ from bot.igov_orders import (
     validate_order,
 )
 from bot.igov_orders import parse_quantity as parse_igov_quantity
-from bot.importer import HEADER, parse_date, parse_row
+from bot.import_rows import HEADER, parse_date, parse_row
 from bot.licence_cards import ModuleLine
 from bot.licences import RequestDraft, RequestForm, submit_request, validate_request
 from bot.payments import parse_transfer, receive_transfer

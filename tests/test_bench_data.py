@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bench.bulk import bulk_load
 from bench.generate import rows
 from bot.customers import lookup_customers
-from bot.importer import HEADER, import_file
+from bot.import_rows import HEADER
+from bot.importer import import_file
 from storage.db import Database
 from storage.models import Customer, Subscription
 from tests.conftest import new_database_url

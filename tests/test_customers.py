@@ -10,16 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.vn import mst
 
-from bot.customers import (
+from bot.customer_fields import (
     TAX_CODE_WEIGHTS,
     parse_budget_code,
     parse_email,
-    parse_lookup_query,
     parse_phone,
     parse_segment,
     parse_tax_code,
     tax_check_digit,
 )
+from bot.customers import parse_lookup_query
 from bot.errors import InvalidInput
 from bot.text import fold, fold_words
 

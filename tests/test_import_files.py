@@ -24,7 +24,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from bot.importer import HEADER, import_file
+from bot.import_rows import HEADER
+from bot.importer import import_file
 from storage.db import Database
 from storage.models import Customer
 from tests.factories import row, tax_code

@@ -19,7 +19,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from bot.customers import customer_card, lookup_customers
-from bot.importer import HEADER, import_file
+from bot.import_rows import HEADER
+from bot.importer import import_file
 from bot.subscriptions import LifecycleState, Product
 from storage.db import Database
 from storage.models import Customer, Subscription
@@ -305,3 +306,15 @@ def test_file_checks_remember_every_key_past_growing() -> None:
     for line in (2, 65_537, 131_075, 300_001):
         assert seen.first(f"HD{line:08d}", 999_999) == (line, line * 7)
     assert seen.count == 300_000 and seen.mask + 1 == 1 << 19
+
+
+def test_file_checks_sized_for_the_file_never_grow() -> None:
+    """Told a CSV's size, the table of keys is as large as it will get from the start (growing
+    holds the old and the new arrays at once: the import's peak memory)."""
+    from bot.importer import _Seen
+
+    seen = _Seen(expected=300_000)
+    assert seen.mask + 1 == 1 << 19
+    for line in range(300_000):
+        seen.first(f"HD{line:08d}", line)
+    assert seen.mask + 1 == 1 << 19 and seen.count == 300_000

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.authz import Authorizer, NoGroups
 from bot.config import load_settings
-from bot.customers import Segment, lookup, lookup_customers
+from bot.customer_fields import Segment
+from bot.customers import lookup, lookup_customers
 from bot.errors import InvalidInput, NotAuthorized
 from bot.importer import import_file
 from bot.services import Services

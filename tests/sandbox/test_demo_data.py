@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.customers import parse_budget_code, parse_tax_code
+from bot.customer_fields import parse_budget_code, parse_tax_code
 from bot.subscriptions import LifecycleState, lifecycle
 from storage.db import Database
 from storage.models.customers import Customer, Subscription

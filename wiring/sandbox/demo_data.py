@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from bot.customers import tax_check_digit
-from bot.importer import HEADER, ImportReport, import_file
+from bot.customer_fields import tax_check_digit
+from bot.import_rows import HEADER
+from bot.importer import ImportReport, import_file
 from storage.db import Database
 from storage.models.customers import Customer, Subscription
 from wiring.sandbox.demo_history import add_history
