@@ -24,6 +24,7 @@ REFUSALS = {"InvalidInput", "NotEligible", "NotFound"}
 FORM_RULES = {
     "storage_orders": INPUT,
     "customers": INPUT,
+    "customer_fields": INPUT,
     "documents": INPUT,
     "approvals": INPUT,
     "igov_orders": REFUSALS,

@@ -3,7 +3,9 @@ ephemeral replies only for their person, and a scheduled job run as of a chosen 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -61,7 +63,10 @@ def test_app_home_and_a_reminder_job_as_of_a_date(person: Person) -> None:
     person.shot("app-home")
 
     # Expiry reminders as of today: the owner's digest arrives in their DM with the bot
-    # (Công ty Cổ phần Xây dựng Minh Anh expires in 7 days).
+    # (Công ty Cổ phần Xây dựng Minh Anh expires in 7 days). "Today" is the bot's day, in its
+    # time zone: from 17:00 UTC the machine's date is still the day before.
+    bot_today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    assert person.page.locator("#job-date").input_value() == bot_today
     person.page.select_option("#job-name", "expiry-reminders")
     person.page.get_by_test_id("run-job").click()
     person.page.get_by_test_id("job-result").filter(has_text="expiry-reminders").wait_for()

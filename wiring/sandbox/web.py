@@ -240,7 +240,8 @@ def routes(sandbox: Sandbox) -> list[Route | Mount]:
             people=PEOPLE,
             channels=CHANNELS,
             jobs=JOB_NAMES,
-            today=date.today().isoformat(),
+            # The day as the bot counts it (its time zone), not the machine's.
+            today=sandbox.services.clock.today().isoformat(),
             config=json.dumps(
                 {
                     "people": [{"id": p.user_id, "name": p.name, "role": p.role} for p in PEOPLE],
