@@ -237,25 +237,9 @@ class _SqliteSearch:
             "SELECT rowid AS id FROM customer_name_fts WHERE customer_name_fts MATCH :match "
             "LIMIT :cap"
         )
-        many = "(SELECT count(*) FROM matches) > :rank_limit"
-        where = f"id IN (SELECT id FROM matches) AND NOT {many}"
-        ranked, params = _ranked_after(self._words, words, self.FIND, where, after)
-        statement = text(
-            f"WITH matches AS MATERIALIZED ({bounded}) "
-            f"SELECT * FROM ({ranked}) AS page "
-            # A row no key can have says there were too many to rank.
-            f"UNION ALL SELECT -1, 0, 0, 0 WHERE {many}"
-        ).bindparams(
-            **params,
-            match=self._tiers[-1],
-            cap=RANK_LIMIT + 1,
-            rank_limit=RANK_LIMIT,
-            limit=limit,
-        )
-        rows = session.execute(statement).all()
-        if rows and rows[-1][0] < 0:
-            return None
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        where = f"id IN (SELECT id FROM matches) AND NOT {_TOO_MANY}"
+        ranked = _ranked_after(self._words, words, self.FIND, where, after)
+        return _ranked_within(session, bounded, ranked, self._tiers[-1], limit)
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -406,26 +390,10 @@ class _PostgresSearch:
             "SELECT id, name_folded FROM customers "
             "WHERE name_words @@ to_tsquery('simple', :match) LIMIT :cap"
         )
-        many = "(SELECT count(*) FROM matches) > :rank_limit"
-        ranked, params = _ranked_after(
-            self._words, words, self.FIND, f"NOT {many}", after, source="matches"
+        ranked = _ranked_after(
+            self._words, words, self.FIND, f"NOT {_TOO_MANY}", after, source="matches"
         )
-        statement = text(
-            f"WITH matches AS MATERIALIZED ({bounded}) "
-            f"SELECT * FROM ({ranked}) AS page "
-            # A row no key can have says there were too many to rank.
-            f"UNION ALL SELECT -1, 0, 0, 0 WHERE {many}"
-        ).bindparams(
-            **params,
-            match=self.indexed(session),
-            cap=RANK_LIMIT + 1,
-            rank_limit=RANK_LIMIT,
-            limit=limit,
-        )
-        rows = session.execute(statement).all()
-        if rows and rows[-1][0] < 0:
-            return None
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return _ranked_within(session, bounded, ranked, self.indexed(session), limit)
 
     def walk_after(self, session: Session, after_id: int, limit: int) -> list[int]:
         """The first matching names in id order after `after_id`."""
@@ -480,6 +448,39 @@ def page_by_name(
         keys = {i: (0, 0, 0, i) for i in ids}
     found = views_by_ids(session, keys)
     return [(key, found[i]) for i, key in keys.items() if i in found]
+
+
+# Said of the CTE `matches` (at most RANK_LIMIT + 1 rows): too many to rank them all.
+_TOO_MANY = "(SELECT count(*) FROM matches) > :rank_limit"
+
+
+def _ranked_within(
+    session: Session,
+    bounded: str,
+    ranked: tuple[str, dict[str, object]],
+    match: str,
+    limit: int,
+    /,
+) -> list[NameKey] | None:
+    """The page of `ranked` (from `_ranked_after`, over the CTE `matches` that `bounded`
+    selects with `:match` and `:cap`), or None when more than RANK_LIMIT names matched."""
+    query, params = ranked
+    statement = text(
+        f"WITH matches AS MATERIALIZED ({bounded}) "
+        f"SELECT * FROM ({query}) AS page "
+        # A row no key can have says there were too many to rank.
+        f"UNION ALL SELECT -1, 0, 0, 0 WHERE {_TOO_MANY}"
+    ).bindparams(
+        **params,
+        match=match,
+        cap=RANK_LIMIT + 1,
+        rank_limit=RANK_LIMIT,
+        limit=limit,
+    )
+    rows = session.execute(statement).all()
+    if rows and rows[-1][0] < 0:
+        return None
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def _ranked_after(
