@@ -19,6 +19,8 @@ from bot.customers import CustomerCard, customer_card, subscription_card
 from bot.errors import InvalidFields, InvalidInput, NotEligible, NotFound
 from bot.i18n import Translator
 from bot.import_rows import (
+    CUSTOMER_DETAILS,
+    SUBSCRIPTION_COLUMNS,
     CustomerRecord,
     ImportRow,
     SubscriptionRecord,
@@ -35,17 +37,9 @@ from storage.repositories import crm_sync as sync_repo
 from storage.repositories import imports as import_repo
 from storage.repositories import storage_orders as orders_repo
 
-CUSTOMER_FIELDS = (
-    "company_name",
-    "address",
-    "segment",
-    "budget_code",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "owner",
-)
-SUBSCRIPTION_FIELDS = ("product", "contract_no", "starts_on", "expires_on")
+# The API's fields are the import file's columns.
+CUSTOMER_FIELDS = CUSTOMER_DETAILS
+SUBSCRIPTION_FIELDS = SUBSCRIPTION_COLUMNS
 MAX_BATCH = 1000
 MAX_SUBSCRIPTIONS = 200  # per customer
 ACTOR = "crm"  # who the history names for a change made through the API

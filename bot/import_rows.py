@@ -26,8 +26,9 @@ from bot.import_files import Part, TableFile
 from bot.subscriptions import Product
 from bot.text import clean_line, fold
 
-HEADER = (
-    "tax_code",
+# A row: the customer's tax code and details, then one of its subscriptions. The CRM sync API
+# (bot.crm_sync) names its fields the same.
+CUSTOMER_DETAILS = (
     "company_name",
     "address",
     "segment",
@@ -36,11 +37,9 @@ HEADER = (
     "contact_email",
     "contact_phone",
     "owner",
-    "product",
-    "contract_no",
-    "starts_on",
-    "expires_on",
 )
+SUBSCRIPTION_COLUMNS = ("product", "contract_no", "starts_on", "expires_on")
+HEADER = ("tax_code", *CUSTOMER_DETAILS, *SUBSCRIPTION_COLUMNS)
 REQUIRED = ("tax_code", "company_name", "segment", "product", "contract_no", "starts_on")
 MAX_LENGTHS = {"company_name": 400, "address": 500, "contact_name": 200, "contract_no": 64}
 
@@ -175,9 +174,6 @@ def _product(text: str) -> Product:
     if text.upper() not in Product.__members__:
         raise InvalidInput("product.unknown", field="product", value=text)
     return Product[text.upper()]
-
-
-CUSTOMER_COLUMNS = HEADER[:9]  # the columns of the customer; the rest are the subscription's
 
 
 def _memo(parse: Callable[..., T], limit: int = 10_000) -> Callable[..., T]:
