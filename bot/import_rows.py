@@ -359,7 +359,7 @@ def _parse_customer(cells: Sequence[Any], errors: dict[str, InvalidInput]) -> Cu
     )
 
 
-def _checkread_header(columns: list[str], name: str) -> dict[str, int]:
+def _check_header(columns: list[str], name: str) -> dict[str, int]:
     positions = {name.strip().lower(): i for i, name in enumerate(columns) if name}
     missing = [c for c in HEADER if c not in positions]
     if missing:
@@ -379,7 +379,7 @@ Header = tuple[int, list[int]]  # the header's line, and where each HEADER colum
 def read_header(numbered: Iterator[tuple[int, list[Any]]], name: str) -> Header:
     """Read up to the header (the first row that is not blank) and check it."""
     line, header = next(((n, row) for n, row in numbered if not _is_blank(row)), (0, []))
-    return line, list(_checkread_header([_cell_text(h) for h in header], name).values())
+    return line, list(_check_header([_cell_text(h) for h in header], name).values())
 
 
 def rows_from(
